@@ -1,0 +1,73 @@
+"""Rank-correlation metrics between proxy scores and trained accuracy.
+
+Definitions follow the epsinas paper's Table 2 (NaN scores omitted and counted):
+- ``spearman``/``kendall``: over every cell with a score;
+- ``spearman_top10``/``kendall_top10``: over the cells whose accuracy is above the 90th
+  percentile;
+- ``top10_top10``: percentage of the cells scored above the 90th score percentile that are
+  also above the 90th accuracy percentile;
+- ``top64_top5``: how many of the 64 best-scored cells are above the 95th accuracy percentile.
+Pass ``higher_is_better=False`` for proxies that rank the other way, and negate perplexity
+(or pass ``accuracy=-perplexity``) when lower targets are better.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class Correlation:
+    n: int
+    nan: int
+    spearman: float
+    kendall: float
+    spearman_top10: float
+    kendall_top10: float
+    top10_top10: float
+    top64_top5: float
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def _corr(fn, x: np.ndarray, y: np.ndarray) -> float:
+    if len(x) < 2 or np.all(x == x[0]) or np.all(y == y[0]):
+        return math.nan
+    return float(fn(x, y)[0])
+
+
+def correlate(scores, accuracy, higher_is_better: bool = True) -> Correlation:
+    s = np.asarray(scores, dtype=float)
+    a = np.asarray(accuracy, dtype=float)
+    if s.shape != a.shape:
+        raise ValueError(f"scores and accuracies differ in length: {s.shape} vs {a.shape}")
+    if not higher_is_better:
+        s = -s
+    valid = ~np.isnan(s) & ~np.isnan(a)
+    nan = int(np.sum(np.isnan(s)))
+    s, a = s[valid], a[valid]
+    if len(s) < 2:
+        return Correlation(len(s), nan, *([math.nan] * 6))
+    top_acc = a > np.percentile(a, 90)
+    top_score = s > np.percentile(s, 90)
+    top10_top10 = 100.0 * np.sum(top_acc & top_score) / max(int(np.sum(top_score)), 1)
+    if len(s) > 64:
+        best64 = np.argsort(-s, kind="stable")[:64]
+        top64_top5 = float(np.sum(a[best64] > np.percentile(a, 95)))
+    else:
+        top64_top5 = math.nan
+    return Correlation(
+        n=len(s),
+        nan=nan,
+        spearman=_corr(stats.spearmanr, s, a),
+        kendall=_corr(stats.kendalltau, s, a),
+        spearman_top10=_corr(stats.spearmanr, s[top_acc], a[top_acc]),
+        kendall_top10=_corr(stats.kendalltau, s[top_acc], a[top_acc]),
+        top10_top10=float(top10_top10),
+        top64_top5=top64_top5,
+    )

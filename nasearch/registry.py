@@ -1,0 +1,84 @@
+"""Name -> class registries for spaces, proxies, strategies and benchmarks.
+
+Built-in parts register with a decorator (``@register_proxy("epsinas")``). Third-party
+packages add parts without touching nasearch by declaring an entry point in one of the
+groups ``nasearch.proxies``, ``nasearch.spaces``, ``nasearch.strategies`` or
+``nasearch.benchmarks`` whose value is the class, e.g. in their pyproject.toml::
+
+    [project.entry-points."nasearch.proxies"]
+    my_proxy = "my_package.module:MyProxy"
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from importlib.metadata import entry_points
+from typing import Any, Callable, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    def __init__(self, kind: str, builtin_modules: tuple[str, ...]):
+        self.kind = kind
+        self.group = f"nasearch.{kind}"
+        self._builtin_modules = builtin_modules
+        self._classes: dict[str, type[T]] = {}
+        self._loaded = False
+
+    def register(self, name: str) -> Callable[[type[T]], type[T]]:
+        def decorate(cls: type[T]) -> type[T]:
+            existing = self._classes.get(name)
+            if existing is not None and existing is not cls:
+                raise ValueError(f"{self.kind[:-1]} {name!r} is registered twice ({existing} and {cls})")
+            cls.name = name  # type: ignore[attr-defined]
+            self._classes[name] = cls
+            return cls
+
+        return decorate
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        for module in self._builtin_modules:
+            importlib.import_module(module)
+        for ep in entry_points(group=self.group):
+            if ep.name in self._classes:
+                continue
+            cls = ep.load()
+            self.register(ep.name)(cls)
+
+    def available(self) -> list[str]:
+        self._load()
+        return sorted(self._classes)
+
+    def get_class(self, name: str) -> type[T]:
+        self._load()
+        try:
+            return self._classes[name]
+        except KeyError:
+            close = difflib.get_close_matches(name, self._classes, n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise KeyError(
+                f"unknown {self.kind[:-1]} {name!r}.{hint} Available: {', '.join(self.available())}"
+            ) from None
+
+    def get(self, name: str, **kwargs: Any) -> T:
+        return self.get_class(name)(**kwargs)
+
+    def __contains__(self, name: str) -> bool:
+        self._load()
+        return name in self._classes
+
+
+spaces: Registry = Registry("spaces", ("nasearch.spaces",))
+proxies: Registry = Registry("proxies", ("nasearch.proxies",))
+strategies: Registry = Registry("strategies", ("nasearch.strategies",))
+benchmarks: Registry = Registry("benchmarks", ("nasearch.benchmarks",))
+
+register_space = spaces.register
+register_proxy = proxies.register
+register_strategy = strategies.register
+register_benchmark = benchmarks.register

@@ -1,0 +1,5 @@
+"""Search spaces: one module per space (the space and its network builder)."""
+
+from nasearch.spaces.nb201 import NB201Space
+
+__all__ = ["NB201Space"]

@@ -1,0 +1,127 @@
+"""SQLite store of proxy scores, safe to share between processes.
+
+A score is keyed by (space, canonical architecture key, proxy name, proxy config, data
+fingerprint, seed). A NaN score is stored as SQL NULL, so "computed, undefined" differs from
+"not computed" (no row). The default file lives in the user's cache directory
+(``$NASEARCH_CACHE_DIR``, else ``$XDG_CACHE_HOME/nasearch``, else ``~/.cache/nasearch``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS scores (
+    space TEXT NOT NULL,
+    arch TEXT NOT NULL,
+    proxy TEXT NOT NULL,
+    config TEXT NOT NULL,
+    data TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    value REAL,
+    seconds REAL NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (space, arch, proxy, config, data, seed)
+);
+"""
+
+
+def default_store_path() -> Path:
+    root = os.environ.get("NASEARCH_CACHE_DIR")
+    if root:
+        return Path(root) / "scores.sqlite"
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "nasearch" / "scores.sqlite"
+
+
+@dataclass(frozen=True)
+class ScoreKey:
+    """Everything that identifies one stored score, apart from the architecture."""
+
+    space: str
+    proxy: str
+    config: str  # canonical JSON of the proxy configuration
+    data: str  # fingerprint of the minibatch
+    seed: int
+
+    @classmethod
+    def make(cls, space: str, proxy: str, config: dict[str, Any], data: str, seed: int) -> "ScoreKey":
+        return cls(space, proxy, json.dumps(config, sort_keys=True, separators=(",", ":")), data, int(seed))
+
+
+class ScoreStore:
+    def __init__(self, path: str | Path | None = None, timeout: float = 60.0):
+        self.path = Path(path) if path is not None else default_store_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._timeout = timeout
+        self._pid = -1
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        # one connection per process: a forked child must not reuse its parent's
+        if self._conn is None or self._pid != os.getpid():
+            conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+            conn.executescript(_SCHEMA)
+            self._conn, self._pid = conn, os.getpid()
+        return self._conn
+
+    def get(self, key: ScoreKey, arch: str) -> float | None:
+        """The stored score (NaN if it was undefined), or None if it was never computed."""
+        row = self.conn.execute(
+            "SELECT value FROM scores WHERE space=? AND arch=? AND proxy=? AND config=? AND data=? AND seed=?",
+            (key.space, arch, key.proxy, key.config, key.data, key.seed),
+        ).fetchone()
+        if row is None:
+            return None
+        return math.nan if row[0] is None else float(row[0])
+
+    def get_many(self, key: ScoreKey, archs: Iterable[str]) -> dict[str, float]:
+        wanted = list(dict.fromkeys(archs))
+        found: dict[str, float] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT arch, value FROM scores WHERE space=? AND proxy=? AND config=? AND data=? AND seed=? "
+                f"AND arch IN ({marks})",
+                (key.space, key.proxy, key.config, key.data, key.seed, *chunk),
+            ).fetchall()
+            found.update((a, math.nan if v is None else float(v)) for a, v in rows)
+        return found
+
+    def put(self, key: ScoreKey, arch: str, value: float, seconds: float) -> None:
+        self.put_many(key, [(arch, value, seconds)])
+
+    def put_many(self, key: ScoreKey, rows: Iterable[tuple[str, float, float]]) -> None:
+        now = time.time()
+        records = [
+            (key.space, arch, key.proxy, key.config, key.data, key.seed,
+             None if value is None or math.isnan(value) else float(value), float(seconds), now)
+            for arch, value, seconds in rows
+        ]
+        if records:
+            with self.conn:
+                self.conn.executemany("INSERT OR REPLACE INTO scores VALUES (?,?,?,?,?,?,?,?,?)", records)
+
+    def seconds(self, key: ScoreKey) -> list[float]:
+        rows = self.conn.execute(
+            "SELECT seconds FROM scores WHERE space=? AND proxy=? AND config=? AND data=? AND seed=?",
+            (key.space, key.proxy, key.config, key.data, key.seed),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def close(self) -> None:
+        if self._conn is not None and self._pid == os.getpid():
+            self._conn.close()
+        self._conn = None
