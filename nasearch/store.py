@@ -110,9 +110,16 @@ class ScoreStore:
              None if value is None or math.isnan(value) else float(value), float(seconds), now)
             for arch, value, seconds in rows
         ]
-        if records:
-            with self.conn:
-                self.conn.executemany("INSERT OR REPLACE INTO scores VALUES (?,?,?,?,?,?,?,?,?)", records)
+        if not records:
+            return
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany("INSERT OR REPLACE INTO scores VALUES (?,?,?,?,?,?,?,?,?)", records)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def seconds(self, key: ScoreKey) -> list[float]:
         rows = self.conn.execute(

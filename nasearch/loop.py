@@ -1,0 +1,154 @@
+"""The search loop: a strategy against a benchmark until a budget of trained cells is spent."""
+
+from __future__ import annotations
+
+import math
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nasearch.architecture import Architecture
+from nasearch.interfaces import Benchmark, Strategy, TrainResult
+
+
+@dataclass(frozen=True)
+class TrajectoryPoint:
+    """State after one more trained architecture."""
+
+    trained: int
+    arch: str
+    valid_accuracy: float
+    test_accuracy: float
+    best_valid: float  # best validation accuracy so far
+    best_test: float  # test accuracy of the architecture with the best validation accuracy so far
+    proxy_calls: int
+    proxy_seconds: float
+    train_seconds: float  # training cost the benchmark stands for, summed
+    wall_seconds: float
+
+
+@dataclass
+class SearchResult:
+    trajectory: list[TrajectoryPoint]
+    final: Architecture | None
+    final_result: TrainResult | None
+    manifest: dict[str, Any]
+    proxy_nan: int = 0
+    repeated_proposals: int = 0  # proposals of already-trained cells (not charged)
+
+    @property
+    def final_test(self) -> float:
+        return math.nan if self.final_result is None else self.final_result.test_accuracy
+
+    def best_test_at(self, budget: int) -> float:
+        """Test accuracy of the best-validation cell among the first ``budget`` trained."""
+        if not self.trajectory:
+            return math.nan
+        return self.trajectory[min(budget, len(self.trajectory)) - 1].best_test
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "trajectory": [asdict(p) for p in self.trajectory],
+            "final": None if self.final is None else self.final.text,
+            "final_result": None if self.final_result is None else asdict(self.final_result),
+            "manifest": self.manifest,
+            "proxy_nan": self.proxy_nan,
+            "repeated_proposals": self.repeated_proposals,
+        }
+
+
+def versions() -> dict[str, str]:
+    import torch
+
+    import nasearch
+
+    return {
+        "nasearch": nasearch.__version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+    }
+
+
+def run_search(strategy: Strategy, benchmark: Benchmark, budget: int,
+               manifest: dict[str, Any] | None = None, max_repeats: int | None = None) -> SearchResult:
+    """Run ``strategy`` until ``budget`` distinct architectures are trained.
+
+    A proposal of an already-trained cell is answered from memory and costs nothing; more
+    than ``max_repeats`` such proposals in a row (default ``100 * budget + 1000``) mean the
+    strategy is stuck and raise RuntimeError. Proxy calls are the scorer's business and
+    never count as training.
+    """
+    if budget < 1:
+        raise ValueError(f"budget must be at least 1 trained architecture, got {budget}")
+    max_repeats = 100 * budget + 1000 if max_repeats is None else max_repeats
+    scorer = strategy.scorer
+    trained: dict[str, TrainResult] = {}
+    trajectory: list[TrajectoryPoint] = []
+    best_valid, best_test = -math.inf, math.nan
+    train_seconds = 0.0
+    repeats = in_a_row = 0
+    # a scorer may be shared between rounds (and its cache with it): report this run's share
+    calls0, seconds0, nan0 = (getattr(scorer, attr, 0) for attr in ("calls", "seconds", "nan"))
+    start = time.perf_counter()
+    while len(trained) < budget:
+        arch = strategy.ask()
+        cached = trained.get(arch.text)
+        if cached is not None:
+            repeats += 1
+            in_a_row += 1
+            if in_a_row > max_repeats:
+                raise RuntimeError(
+                    f"strategy {strategy.name!r} proposed {in_a_row} already-trained cells in a row; "
+                    f"it cannot reach a budget of {budget} distinct cells"
+                )
+            strategy.tell(arch, cached)
+            continue
+        in_a_row = 0
+        result = benchmark.train(arch)
+        trained[arch.text] = result
+        if not math.isnan(result.cost_seconds):
+            train_seconds += result.cost_seconds
+        if result.valid_accuracy > best_valid:
+            best_valid, best_test = result.valid_accuracy, result.test_accuracy
+        strategy.tell(arch, result)
+        trajectory.append(TrajectoryPoint(
+            trained=len(trained),
+            arch=arch.text,
+            valid_accuracy=result.valid_accuracy,
+            test_accuracy=result.test_accuracy,
+            best_valid=best_valid,
+            best_test=best_test,
+            proxy_calls=getattr(scorer, "calls", 0) - calls0,
+            proxy_seconds=getattr(scorer, "seconds", 0.0) - seconds0,
+            train_seconds=train_seconds,
+            wall_seconds=time.perf_counter() - start,
+        ))
+    final = strategy.recommend()
+    final_result = None if final is None else trained.get(final.text) or benchmark.train(final)
+    full_manifest = {
+        "space": strategy.space.name,
+        "strategy": strategy.name,
+        "strategy_config": strategy.config_dict(),
+        "benchmark": benchmark.name,
+        "budget": budget,
+        "seed": strategy.seed,
+        "versions": versions(),
+        **(manifest or {}),
+    }
+    if scorer is not None and hasattr(scorer, "proxy"):
+        full_manifest.setdefault("proxy", scorer.proxy.name)
+        full_manifest.setdefault("proxy_config", scorer.proxy.config_dict())
+        full_manifest.setdefault("proxy_seed", scorer.seed)
+        full_manifest.setdefault("data_fingerprint", scorer.batch.fingerprint)
+    return SearchResult(
+        trajectory=trajectory,
+        final=final,
+        final_result=final_result,
+        manifest=full_manifest,
+        proxy_nan=getattr(scorer, "nan", 0) - nan0,
+        repeated_proposals=repeats,
+    )

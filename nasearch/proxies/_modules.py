@@ -1,0 +1,32 @@
+"""Helpers shared by proxies that walk a network's layers."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+WEIGHT_LAYERS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
+NORM_LAYERS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.GroupNorm, nn.LayerNorm)
+
+
+def is_meta(model: nn.Module) -> bool:
+    return any(t.is_meta for t in model.parameters()) or any(t.is_meta for t in model.buffers())
+
+
+def materialise(model: nn.Module, seed: int = 0) -> nn.Module:
+    """Give a meta-device network real (CPU) storage, every layer freshly initialised."""
+    if not is_meta(model):
+        return model
+    model = model.to_empty(device="cpu")
+    torch.manual_seed(seed)
+    for module in model.modules():
+        if hasattr(module, "reset_parameters"):
+            module.reset_parameters()
+        elif hasattr(module, "reset_running_stats"):
+            module.reset_running_stats()
+    return model
+
+
+def weight_layers(model: nn.Module) -> list[nn.Module]:
+    """Convolution and linear layers, in module order (per-layer quantities come from these)."""
+    return [m for m in model.modules() if isinstance(m, WEIGHT_LAYERS)]

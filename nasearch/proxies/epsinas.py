@@ -1,0 +1,106 @@
+"""epsinas (papers 000, 001): output dispersion under two constant shared-weight initialisations.
+
+Every convolution, linear and normalisation weight of the network is set to one constant
+(biases to zero), a minibatch is passed forward once per constant, each flattened output is
+min-max normalised, exact zeros are treated as missing, and the score is the mean absolute
+difference of the two normalised outputs divided by their joint mean. Higher is better.
+Undefined cases (a constant output, every value missing, overflow) give NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import nn
+
+from nasearch.interfaces import Batch, Config, Proxy
+from nasearch.proxies._modules import NORM_LAYERS, WEIGHT_LAYERS, materialise
+from nasearch.registry import register_proxy
+
+
+class EpsinasConfig(Config):
+    weights: tuple[float, float] = (1e-7, 1.0)
+    train_mode: bool = True  # NB201 reference: BN batch statistics; NB101 reference: eval mode
+    dtype: Literal["float32", "float64"] = "float32"
+
+
+def set_constant_weights(model: nn.Module, value: float) -> None:
+    """Weights of conv/linear/affine-norm layers := value, their biases := 0."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, WEIGHT_LAYERS) or (isinstance(module, NORM_LAYERS) and module.weight is not None):
+                module.weight.fill_(value)
+                if module.bias is not None:
+                    module.bias.zero_()
+
+
+def minmax(values: np.ndarray) -> np.ndarray:
+    """Min-max normalisation to [0, 1]; infinities count as missing, a constant vector is all NaN."""
+    v = np.where(np.isinf(values), np.nan, values.astype(np.float64))
+    if np.all(np.isnan(v)):
+        return v
+    low, high = np.nanmin(v), np.nanmax(v)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (v - low) / (high - low)
+
+
+def epsinas_statistic(output_low: np.ndarray, output_high: np.ndarray) -> float:
+    """MAE of the two min-max normalised outputs over their mean (zeros count as missing)."""
+    v = np.stack([minmax(np.ravel(output_low)), minmax(np.ravel(output_high))])
+    v[v == 0] = np.nan
+    if np.all(np.isnan(v)):
+        return math.nan
+    with np.errstate(invalid="ignore"), _quiet_nanmean():
+        mae = np.nanmean(np.abs(v[0] - v[1]))
+        mean = np.nanmean(v)
+    score = mae / mean if mean != 0 else math.nan
+    return float(score) if np.isfinite(score) else math.nan
+
+
+class _quiet_nanmean:
+    def __enter__(self):
+        import warnings
+
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        return self._ctx.__exit__(*exc)
+
+
+def constant_outputs(model: nn.Module, inputs: torch.Tensor, weights: tuple[float, ...],
+                     train_mode: bool, dtype: torch.dtype) -> list[np.ndarray]:
+    """Flattened outputs of ``model`` on ``inputs`` for each constant weight."""
+    model = model.to(dtype)
+    model.train(train_mode)
+    x = inputs.to(dtype)
+    outputs = []
+    with torch.no_grad():
+        for value in weights:
+            set_constant_weights(model, value)
+            out = model(x)
+            if isinstance(out, (tuple, list)):
+                out = out[0]
+            outputs.append(out.detach().double().cpu().numpy().ravel())
+    return outputs
+
+
+@register_proxy("epsinas")
+class Epsinas(Proxy):
+    """epsinas with the reference choices (NB201: weights 1e-7 and 1, train mode, float32)."""
+
+    higher_is_better = True
+    needs_data = True
+    needs_random_init = False
+    Config = EpsinasConfig
+
+    def score(self, model: nn.Module, batch: Batch) -> float:
+        cfg: EpsinasConfig = self.config
+        dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
+        model = materialise(model)
+        out_low, out_high = constant_outputs(model, batch.inputs, cfg.weights, cfg.train_mode, dtype)
+        return epsinas_statistic(out_low, out_high)

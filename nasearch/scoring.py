@@ -1,0 +1,129 @@
+"""Scoring architectures with a proxy: network building, caching, counting and timing.
+
+``ProxyScorer`` is the bridge between the parts: it builds a space's network for a task,
+hands it to a proxy with one fixed minibatch, stores the result, and is what a strategy
+sees as its ``Scorer`` (``scorer(arch)`` returns the score oriented so that higher is
+better; NaN stays NaN).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from nasearch.architecture import Architecture
+from nasearch.interfaces import Batch, Proxy, SearchSpace, Task
+from nasearch.store import ScoreKey, ScoreStore
+
+
+def build_model(space: SearchSpace, arch: Architecture, task: Task, proxy: Proxy, seed: int) -> torch.nn.Module:
+    """The network of ``arch`` as ``proxy`` needs it.
+
+    Proxies that overwrite every weight (``needs_random_init = False``) get a network built on
+    the meta device, with no memory allocated and no initialisation run; they materialise
+    what they need themselves.
+    """
+    if not proxy.needs_random_init:
+        with torch.device("meta"):
+            return space.build(arch, task)
+    torch.manual_seed(seed)
+    return space.build(arch, task)
+
+
+def compute_score(space: SearchSpace, arch: Architecture, task: Task, proxy: Proxy, batch: Batch,
+                  seed: int) -> tuple[float, float]:
+    """(raw proxy value, seconds) for one architecture, computed on its canonical representative."""
+    start = time.perf_counter()
+    model = build_model(space, space.canonical(arch), task, proxy, seed)
+    if proxy.needs_random_init:
+        torch.manual_seed(seed)
+    value = float(proxy.score(model, batch))
+    return value, time.perf_counter() - start
+
+
+class ProxyScorer:
+    """Scores architectures of ``space`` with ``proxy`` on ``batch``, cached in ``store``."""
+
+    def __init__(self, space: SearchSpace, proxy: Proxy, task: Task, batch: Batch,
+                 store: ScoreStore | None = None, seed: int = 0):
+        self.space, self.proxy, self.task, self.batch = space, proxy, task, batch
+        self.store = store
+        self.seed = seed
+        self.key = ScoreKey.make(
+            space=f"{space.name}/{task.name}",
+            proxy=proxy.name,
+            config=proxy.config_dict(),
+            data=batch.fingerprint if proxy.needs_data else "-",
+            seed=seed if proxy.needs_random_init else 0,
+        )
+        self._memory: dict[str, float] = {}
+        self.calls = 0  # scores asked for
+        self.computed = 0  # scores actually computed (not found in memory or store)
+        self.seconds = 0.0  # time spent computing
+        self.nan = 0  # NaN scores handed out
+
+    def raw(self, arch: Architecture) -> float:
+        """The proxy's own value (sign as the proxy defines it)."""
+        return float(self.raw_many([arch])[0])
+
+    def __call__(self, arch: Architecture) -> float:
+        value = self.raw(arch)
+        return value if self.proxy.higher_is_better else -value
+
+    def oriented_many(self, archs: Sequence[Architecture], progress: bool = False) -> np.ndarray:
+        values = self.raw_many(archs, progress=progress)
+        return values if self.proxy.higher_is_better else -values
+
+    def raw_many(self, archs: Sequence[Architecture], progress: bool = False,
+                 flush_every: int = 64) -> np.ndarray:
+        """Scores of ``archs`` in order; computes only what neither memory nor store holds.
+
+        Computed scores reach the store every ``flush_every`` architectures, so an
+        interrupted run loses at most that many.
+        """
+        keys = [self.space.canonical_key(a) for a in archs]
+        missing = [k for k in dict.fromkeys(keys) if k not in self._memory]
+        if missing and self.store is not None:
+            self._memory.update(self.store.get_many(self.key, missing))
+        todo: dict[str, Architecture] = {}
+        for key, arch in zip(keys, archs):
+            if key not in self._memory:
+                todo.setdefault(key, arch)
+        pending: list[tuple[str, float, float]] = []
+        items: Iterable = todo.items()
+        if progress and todo:
+            items = tqdm(items, total=len(todo), desc=f"{self.proxy.name}", unit="arch")
+        try:
+            for key, arch in items:
+                value, seconds = compute_score(self.space, arch, self.task, self.proxy, self.batch, self.seed)
+                self._memory[key] = value
+                self.computed += 1
+                self.seconds += seconds
+                pending.append((key, value, seconds))
+                if len(pending) >= flush_every:
+                    self._flush(pending)
+        finally:
+            self._flush(pending)
+        values = np.array([self._memory[k] for k in keys], dtype=float)
+        self.calls += len(archs)
+        self.nan += int(np.isnan(values).sum())
+        return values
+
+    def _flush(self, pending: list[tuple[str, float, float]]) -> None:
+        if pending and self.store is not None:
+            self.store.put_many(self.key, pending)
+        pending.clear()
+
+    def stats(self) -> dict[str, float]:
+        return {
+            "calls": self.calls,
+            "computed": self.computed,
+            "seconds": self.seconds,
+            "seconds_per_arch": self.seconds / self.computed if self.computed else math.nan,
+            "nan": self.nan,
+        }

@@ -1,0 +1,49 @@
+"""Zero-cost warm-up pools shared by the warm-up strategies."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nasearch.architecture import Architecture
+from nasearch.interfaces import Scorer, SearchSpace
+
+
+def sample_distinct(space: SearchSpace, rng: np.random.Generator, size: int) -> list[Architecture]:
+    """``size`` distinct random cells (all of them, shuffled, when the space is smaller)."""
+    try:
+        finite = len(space)
+    except TypeError:
+        finite = None
+    if finite is not None and finite <= size:
+        cells = list(space.enumerate())
+        return [cells[i] for i in rng.permutation(len(cells))]
+    seen: dict[str, Architecture] = {}
+    attempts = 0
+    while len(seen) < size:
+        arch = space.sample(rng)
+        seen.setdefault(arch.text, arch)
+        attempts += 1
+        if attempts > 100 * size:
+            raise RuntimeError(f"could not draw {size} distinct cells from {space.name!r}")
+    return list(seen.values())
+
+
+def score_all(scorer: Scorer, archs: list[Architecture]) -> np.ndarray:
+    """Oriented scores (higher is better) of ``archs``, in one batch call when the scorer has one."""
+    many = getattr(scorer, "oriented_many", None)
+    if many is not None:
+        return np.asarray(many(archs), dtype=float)
+    return np.array([scorer(a) for a in archs], dtype=float)
+
+
+def rank_by_score(archs: list[Architecture], scores: np.ndarray) -> list[Architecture]:
+    """Best score first; NaN scores after every number; ties keep pool order."""
+    keys = np.where(np.isnan(scores), -np.inf, scores)
+    order = np.argsort(-keys, kind="stable")
+    return [archs[i] for i in order]
+
+
+def scored_pool(space: SearchSpace, scorer: Scorer, rng: np.random.Generator, size: int) -> list[Architecture]:
+    """A random pool of ``size`` distinct cells, ranked by score (best first)."""
+    pool = sample_distinct(space, rng, size)
+    return rank_by_score(pool, score_all(scorer, pool))

@@ -1,0 +1,70 @@
+"""Regularised (ageing) evolution, REA (Real et al. 2019), with or without zero-cost warm-up."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from pydantic import Field
+
+from nasearch.architecture import Architecture
+from nasearch.interfaces import Config, Strategy, TrainResult, rank_key
+from nasearch.registry import register_strategy
+from nasearch.strategies._pool import scored_pool
+
+
+class REAConfig(Config):
+    population: int = Field(64, ge=1, description="population size P")
+    tournament: int = Field(10, ge=1, description="tournament size T (members drawn without replacement)")
+    mutation_distance: int = Field(1, ge=1, description="edit distance of a child from its parent")
+
+
+@register_strategy("rea")
+class REA(Strategy):
+    """Random initial population of P; then the best validation accuracy of T random members
+    is mutated and the child joins the population, whose oldest member leaves."""
+
+    Config = REAConfig
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.population: deque[tuple[Architecture, TrainResult]] = deque()
+        self._initial: deque[Architecture] = deque()
+        self._initialised = False
+
+    def initial_population(self) -> list[Architecture]:
+        return [self.space.sample(self.rng) for _ in range(self.config.population)]
+
+    def select_parent(self) -> Architecture:
+        members = list(self.population)
+        size = min(self.config.tournament, len(members))
+        drawn = [members[i] for i in self.rng.choice(len(members), size=size, replace=False)]
+        return max(drawn, key=lambda m: rank_key(m[1].valid_accuracy))[0]
+
+    def ask(self) -> Architecture:
+        if not self._initialised:
+            self._initial.extend(self.initial_population())
+            self._initialised = True
+        if self._initial:
+            return self._initial.popleft()
+        return self.space.mutate(self.select_parent(), self.rng, distance=self.config.mutation_distance)
+
+    def tell(self, arch: Architecture, result: TrainResult) -> None:
+        super().tell(arch, result)
+        self.population.append((arch, result))
+        if len(self.population) > self.config.population:
+            self.population.popleft()  # ageing: the oldest leaves, whatever its accuracy
+
+
+class REAWarmupConfig(REAConfig):
+    pool: int = Field(3000, ge=1, description="cells scored to choose the initial population")
+
+
+@register_strategy("rea-warmup")
+class REAWarmup(REA):
+    """REA whose initial population is the P best-scoring cells of a random pool."""
+
+    needs_proxy = True
+    Config = REAWarmupConfig
+
+    def initial_population(self) -> list[Architecture]:
+        return scored_pool(self.space, self.scorer, self.rng, self.config.pool)[: self.config.population]

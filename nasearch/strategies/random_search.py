@@ -1,0 +1,43 @@
+"""Random search, with or without a zero-cost warm-up."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from pydantic import Field
+
+from nasearch.architecture import Architecture
+from nasearch.interfaces import Config, Strategy
+from nasearch.registry import register_strategy
+from nasearch.strategies._pool import scored_pool
+
+
+@register_strategy("rs")
+class RandomSearch(Strategy):
+    """Train uniformly random cells; the pick is the best validation accuracy."""
+
+    def ask(self) -> Architecture:
+        return self.space.sample(self.rng)
+
+
+class WarmupConfig(Config):
+    pool: int = Field(3000, ge=1, description="cells scored by the proxy before any training")
+
+
+@register_strategy("rs-warmup")
+class RandomSearchWarmup(Strategy):
+    """Score a random pool, train it in order of decreasing score, then go on at random."""
+
+    needs_proxy = True
+    Config = WarmupConfig
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._queue: deque[Architecture] | None = None
+
+    def ask(self) -> Architecture:
+        if self._queue is None:
+            self._queue = deque(scored_pool(self.space, self.scorer, self.rng, self.config.pool))
+        if self._queue:
+            return self._queue.popleft()
+        return self.space.sample(self.rng)
