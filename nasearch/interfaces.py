@@ -134,6 +134,10 @@ class Proxy(ABC):
     # False when the proxy overwrites every weight itself: the scorer may then build the
     # network on the meta device and skip random initialisation.
     needs_random_init: ClassVar[bool] = True
+    # True when the score depends only on the function the network computes, so cells with
+    # the same canonical key share one score (computed on the class representative). False
+    # for anything that counts layers a dead branch still has (parameters, FLOPs, ReLU codes).
+    isomorphism_invariant: ClassVar[bool] = False
     Config: ClassVar[type[Config]] = Config
 
     def __init__(self, **config: Any) -> None:

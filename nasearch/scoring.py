@@ -37,9 +37,15 @@ def build_model(space: SearchSpace, arch: Architecture, task: Task, proxy: Proxy
 
 def compute_score(space: SearchSpace, arch: Architecture, task: Task, proxy: Proxy, batch: Batch,
                   seed: int) -> tuple[float, float]:
-    """(raw proxy value, seconds) for one architecture, computed on its canonical representative."""
+    """(raw proxy value, seconds) for one architecture.
+
+    An isomorphism-invariant proxy is computed on the canonical representative, so every
+    cell of a class gets the same value whichever is scored first.
+    """
     start = time.perf_counter()
-    model = build_model(space, space.canonical(arch), task, proxy, seed)
+    if proxy.isomorphism_invariant:
+        arch = space.canonical(arch)
+    model = build_model(space, arch, task, proxy, seed)
     if proxy.needs_random_init:
         torch.manual_seed(seed)
     value = float(proxy.score(model, batch))
@@ -62,10 +68,15 @@ class ProxyScorer:
             seed=seed if proxy.needs_random_init else 0,
         )
         self._memory: dict[str, float] = {}
+        self._cost: dict[str, float] = {}  # seconds each score took when it was computed
         self.calls = 0  # scores asked for
         self.computed = 0  # scores actually computed (not found in memory or store)
         self.seconds = 0.0  # time spent computing
         self.nan = 0  # NaN scores handed out
+
+    def cache_key(self, arch: Architecture) -> str:
+        """Canonical key for isomorphism-invariant proxies, else the cell's own string."""
+        return self.space.canonical_key(arch) if self.proxy.isomorphism_invariant else arch.text
 
     def raw(self, arch: Architecture) -> float:
         """The proxy's own value (sign as the proxy defines it)."""
@@ -86,10 +97,11 @@ class ProxyScorer:
         Computed scores reach the store every ``flush_every`` architectures, so an
         interrupted run loses at most that many.
         """
-        keys = [self.space.canonical_key(a) for a in archs]
+        keys = [self.cache_key(a) for a in archs]
         missing = [k for k in dict.fromkeys(keys) if k not in self._memory]
         if missing and self.store is not None:
-            self._memory.update(self.store.get_many(self.key, missing))
+            for key, (value, seconds) in self.store.get_many(self.key, missing).items():
+                self._memory[key], self._cost[key] = value, seconds
         todo: dict[str, Architecture] = {}
         for key, arch in zip(keys, archs):
             if key not in self._memory:
@@ -101,7 +113,7 @@ class ProxyScorer:
         try:
             for key, arch in items:
                 value, seconds = compute_score(self.space, arch, self.task, self.proxy, self.batch, self.seed)
-                self._memory[key] = value
+                self._memory[key], self._cost[key] = value, seconds
                 self.computed += 1
                 self.seconds += seconds
                 pending.append((key, value, seconds))
@@ -113,6 +125,11 @@ class ProxyScorer:
         self.calls += len(archs)
         self.nan += int(np.isnan(values).sum())
         return values
+
+    def seconds_per_arch(self, archs: Sequence[Architecture]) -> float:
+        """Mean time one score of ``archs`` took to compute (including stored ones)."""
+        costs = [self._cost[k] for k in {self.cache_key(a) for a in archs} if k in self._cost]
+        return float(np.mean(costs)) if costs else math.nan
 
     def _flush(self, pending: list[tuple[str, float, float]]) -> None:
         if pending and self.store is not None:

@@ -86,18 +86,19 @@ class ScoreStore:
             return None
         return math.nan if row[0] is None else float(row[0])
 
-    def get_many(self, key: ScoreKey, archs: Iterable[str]) -> dict[str, float]:
+    def get_many(self, key: ScoreKey, archs: Iterable[str]) -> dict[str, tuple[float, float]]:
+        """{arch: (score, seconds it took)} for the stored ones among ``archs``."""
         wanted = list(dict.fromkeys(archs))
-        found: dict[str, float] = {}
+        found: dict[str, tuple[float, float]] = {}
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                f"SELECT arch, value FROM scores WHERE space=? AND proxy=? AND config=? AND data=? AND seed=? "
+                f"SELECT arch, value, seconds FROM scores WHERE space=? AND proxy=? AND config=? AND data=? AND seed=? "
                 f"AND arch IN ({marks})",
                 (key.space, key.proxy, key.config, key.data, key.seed, *chunk),
             ).fetchall()
-            found.update((a, math.nan if v is None else float(v)) for a, v in rows)
+            found.update((a, (math.nan if v is None else float(v), float(t))) for a, v, t in rows)
         return found
 
     def put(self, key: ScoreKey, arch: str, value: float, seconds: float) -> None:

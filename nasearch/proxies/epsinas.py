@@ -96,6 +96,7 @@ class Epsinas(Proxy):
     higher_is_better = True
     needs_data = True
     needs_random_init = False
+    isomorphism_invariant = True  # a function of the network's outputs only
     Config = EpsinasConfig
 
     def score(self, model: nn.Module, batch: Batch) -> float:

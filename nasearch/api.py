@@ -1,0 +1,67 @@
+"""Convenience functions that wire the parts together (used by the CLI and by users)."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+from tqdm import tqdm
+
+from nasearch import registry
+from nasearch.architecture import Architecture
+from nasearch.data import load_batch
+from nasearch.interfaces import Benchmark, SearchSpace, Task
+from nasearch.loop import SearchResult, run_search
+from nasearch.scoring import ProxyScorer
+from nasearch.store import ScoreStore
+
+
+def make_space(name: str, **config: Any) -> SearchSpace:
+    return registry.spaces.get(name, **config)
+
+
+def make_scorer(space: SearchSpace, task: Task, proxy: str, proxy_config: dict[str, Any] | None = None,
+                data: str = "grey", batch_size: int = 256, data_seed: int = 0, proxy_seed: int = 0,
+                store: ScoreStore | None = None) -> ProxyScorer:
+    """A ProxyScorer for ``proxy`` with a minibatch from ``data`` (grey|uniform|normal|path.npz)."""
+    if batch_size < 1:
+        raise ValueError(f"batch size must be positive, got {batch_size}")
+    proxy_obj = registry.proxies.get(proxy, **(proxy_config or {}))
+    batch = load_batch(data, task, batch_size, seed=data_seed)
+    return ProxyScorer(space, proxy_obj, task, batch, store=store, seed=proxy_seed)
+
+
+def sample_architectures(space: SearchSpace, benchmark: Benchmark, n: int | None, seed: int) -> list[Architecture]:
+    """``n`` distinct random cells the benchmark covers (all covered cells when ``n`` is None)."""
+    if n is None:
+        return [a for a in space.enumerate() if benchmark.covers(a)]
+    rng = np.random.default_rng(seed)
+    try:
+        cells = [a for a in space.enumerate() if benchmark.covers(a)]
+    except NotImplementedError:
+        cells = None
+    if cells is not None:
+        if n > len(cells):
+            raise ValueError(f"asked for {n} cells but {benchmark.name} covers only {len(cells)}; use --sample all")
+        return [cells[i] for i in rng.choice(len(cells), size=n, replace=False)]
+    seen: dict[str, Architecture] = {}
+    while len(seen) < n:
+        arch = space.sample(rng)
+        if benchmark.covers(arch):
+            seen.setdefault(arch.text, arch)
+    return list(seen.values())
+
+
+def run_rounds(space: SearchSpace, strategy: str, benchmark: Benchmark, budget: int, rounds: int, seed: int = 0,
+               scorer: ProxyScorer | None = None, strategy_config: dict[str, Any] | None = None,
+               progress: bool = False) -> list[SearchResult]:
+    """``rounds`` independent searches; round r uses seed ``seed + r`` and shares the scorer's cache."""
+    results = []
+    iterator: Sequence[int] | tqdm = range(rounds)
+    if progress:
+        iterator = tqdm(iterator, desc=strategy, unit="round")
+    for r in iterator:
+        strat = registry.strategies.get(strategy, space=space, seed=seed + r, scorer=scorer,
+                                        **(strategy_config or {}))
+        results.append(run_search(strat, benchmark, budget))
+    return results

@@ -1,0 +1,224 @@
+"""The ``nasearch`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from nasearch import registry
+from nasearch.api import make_scorer, make_space, run_rounds, sample_architectures
+from nasearch.interfaces import Benchmark
+from nasearch.metrics import correlate
+from nasearch.store import ScoreStore, default_store_path
+from nasearch.summary import budget_table, mean_std_at, plot_best_accuracy
+
+DEFAULT_BENCHMARK = {"nb201": "nb201-cifar10"}
+DEFAULT_DATA = "grey"
+DATA_HELP = (
+    "minibatch for data-dependent proxies: grey (solid grey-scale images, the default: needs no "
+    "files), uniform, normal, or the path of an .npz file with x_train (N,C,H,W) [and y_train]"
+)
+
+
+class CliError(Exception):
+    """A bad argument: printed as one line, exit status 2."""
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _options(pairs: Sequence[str] | None, what: str) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CliError(f"{what} option {pair!r} must look like KEY=VALUE (VALUE may be JSON, e.g. weights=[1e-7,1])")
+        options[key.replace("-", "_")] = _parse_value(value)
+    return options
+
+
+def _benchmark(space_name: str, name: str | None) -> Benchmark:
+    name = name or DEFAULT_BENCHMARK.get(space_name)
+    if name is None:
+        raise CliError(f"space {space_name!r} has no default benchmark: pass --benchmark")
+    if name.endswith((".csv", ".json")):
+        from nasearch.benchmarks.table import TableBenchmark
+
+        return TableBenchmark(name, space=space_name)
+    benchmark = registry.benchmarks.get(name)
+    if benchmark.space_name != space_name:
+        raise CliError(f"benchmark {name!r} is for space {benchmark.space_name!r}, not {space_name!r}")
+    return benchmark
+
+
+def _store(args: argparse.Namespace) -> ScoreStore | None:
+    return None if args.no_store else ScoreStore(args.store)
+
+
+def _add_scoring_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--space", default="nb201", help="search space (default: nb201)")
+    p.add_argument("--benchmark", help="benchmark name or a CSV/JSON table path (nb201 default: nb201-cifar10, embedded)")
+    p.add_argument("--data", default=DEFAULT_DATA, help=DATA_HELP)
+    p.add_argument("--batch-size", type=int, default=256, help="minibatch size (default: 256)")
+    p.add_argument("--data-seed", type=int, default=0, help="seed choosing the minibatch (default: 0)")
+    p.add_argument("--proxy-seed", type=int, default=0, help="seed of random initialisation in proxies (default: 0)")
+    p.add_argument("--proxy-option", action="append", metavar="KEY=VALUE",
+                   help="proxy configuration, repeatable, e.g. --proxy-option weights=[1e-7,1]")
+    p.add_argument("--store", type=Path, default=None, help=f"score store (default: {default_store_path()})")
+    p.add_argument("--no-store", action="store_true", help="do not read or write the score store")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    kinds = [args.kind] if args.kind else ["spaces", "proxies", "strategies", "benchmarks"]
+    for kind in kinds:
+        reg = getattr(registry, kind)
+        print(f"{kind}:")
+        for name in reg.available():
+            cls = reg.get_class(name)
+            doc = (cls.__doc__ or "").strip().splitlines()
+            extra = ""
+            if kind == "proxies":
+                extra = " [higher is better]" if cls.higher_is_better else " [lower is better]"
+            print(f"  {name:28s} {doc[0] if doc else ''}{extra}")
+    return 0
+
+
+def cmd_correlate(args: argparse.Namespace) -> int:
+    benchmark = _benchmark(args.space, args.benchmark)
+    space = make_space(args.space)
+    if args.sample != "all" and (not args.sample.isdigit() or int(args.sample) < 2):
+        raise CliError(f"--sample must be a number of cells >= 2 or 'all', got {args.sample!r}")
+    archs = sample_architectures(space, benchmark, None if args.sample == "all" else int(args.sample), args.seed)
+    scorer = make_scorer(space, benchmark.task, args.proxy, _options(args.proxy_option, "proxy"), args.data,
+                         args.batch_size, args.data_seed, args.proxy_seed, _store(args))
+    start = time.perf_counter()
+    scores = scorer.raw_many(archs, progress=not args.json)
+    wall = time.perf_counter() - start
+    accuracy = np.array([benchmark.train(a).test_accuracy for a in archs])
+    corr = correlate(scores, accuracy, higher_is_better=scorer.proxy.higher_is_better)
+    out = {**corr.as_dict(), "seconds_per_arch": scorer.seconds_per_arch(archs)}
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    print(f"{args.proxy} on {len(archs)} {args.space} cells vs {benchmark.name} test accuracy "
+          f"(data {args.data}, batch {args.batch_size}; {scorer.computed} computed, "
+          f"{len(archs) - scorer.computed} from the store, {wall:.1f} s)")
+    print(f"  NaN scores (omitted)     {corr.nan}")
+    print(f"  Spearman  global/top-10% {corr.spearman:.3f} / {corr.spearman_top10:.3f}")
+    print(f"  Kendall   global/top-10% {corr.kendall:.3f} / {corr.kendall_top10:.3f}")
+    print(f"  top-10%/top-10%          {corr.top10_top10:.2f} %")
+    print(f"  top-64/top-5%            {corr.top64_top5:.0f}")
+    print(f"  seconds per architecture {out['seconds_per_arch']:.4f}")
+    return 0
+
+
+def _search_rounds(args: argparse.Namespace, strategy: str, benchmark: Benchmark, scorer) -> list:
+    options = _options(args.strategy_option, "strategy")
+    strategy_cls = registry.strategies.get_class(strategy)
+    if "pool" in strategy_cls.Config.model_fields and args.pool is not None:
+        options.setdefault("pool", args.pool)
+    if strategy_cls.needs_proxy and scorer is None:
+        raise CliError(f"strategy {strategy!r} ranks cells by a proxy: pass --proxy NAME (e.g. --proxy epsinas)")
+    return run_rounds(make_space(args.space), strategy, benchmark, args.budget, args.rounds, args.seed, scorer,
+                      options, progress=not args.json)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    benchmark = _benchmark(args.space, args.benchmark)
+    strategies = [s.strip() for s in args.strategy.split(",") if s.strip()]
+    for name in strategies:
+        registry.strategies.get_class(name)
+    scorer = None
+    if args.proxy:
+        scorer = make_scorer(make_space(args.space), benchmark.task, args.proxy, _options(args.proxy_option, "proxy"),
+                             args.data, args.batch_size, args.data_seed, args.proxy_seed, _store(args))
+    start = time.perf_counter()
+    results = {name: _search_rounds(args, name, benchmark, scorer) for name in strategies}
+    wall = time.perf_counter() - start
+    budgets = sorted({b for b in (10, 50, 100, 300, args.budget) if b <= args.budget})
+    if args.plot:
+        plot_best_accuracy(results, args.plot, title=f"{args.space} / {benchmark.name}"
+                           + (f" / {args.proxy}" if args.proxy else ""))
+    if args.json:
+        out: dict[str, Any] = {}
+        for name, rounds in results.items():
+            finals = [r.final_test for r in rounds]
+            out[name] = {"rounds": finals, "mean": float(np.mean(finals)), "std": float(np.std(finals)),
+                         "at_budget": {str(b): dict(zip(("mean", "std"), mean_std_at(rounds, b))) for b in budgets}}
+        print(json.dumps(out[strategies[0]] if len(strategies) == 1 else out))
+        return 0
+    print(f"best test accuracy (mean ± std over {args.rounds} rounds) on {benchmark.name}"
+          + (f", proxy {args.proxy}" if args.proxy else "") + f"; {wall:.1f} s")
+    print(budget_table(results, budgets))
+    if scorer is not None:
+        print(f"proxy: {scorer.computed} cells scored, {scorer.seconds:.1f} s computing, "
+              f"{scorer.calls - scorer.computed} answered from the cache")
+    if args.plot:
+        print(f"plot written to {args.plot}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nasearch", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="list registered spaces, proxies, strategies and benchmarks")
+    p.add_argument("kind", nargs="?", choices=["spaces", "proxies", "strategies", "benchmarks"])
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("correlate", help="score random cells with a proxy and correlate with trained accuracy")
+    _add_scoring_args(p)
+    p.add_argument("--proxy", required=True, help="proxy name (see `nasearch list proxies`)")
+    p.add_argument("--sample", default="1000", help="number of random cells, or 'all' (default: 1000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the cell sample (default: 0)")
+    p.set_defaults(func=cmd_correlate)
+
+    p = sub.add_parser("search", help="run search rounds and report the best test accuracy at several budgets")
+    _add_scoring_args(p)
+    p.add_argument("--strategy", required=True, help="strategy name, or several separated by commas")
+    p.add_argument("--strategy-option", action="append", metavar="KEY=VALUE", help="strategy configuration, repeatable")
+    p.add_argument("--proxy", help="proxy for strategies that use one")
+    p.add_argument("--budget", type=int, default=300, help="trained architectures per round (default: 300)")
+    p.add_argument("--rounds", type=int, default=10, help="independent rounds (default: 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the first round; round r uses seed+r (default: 0)")
+    p.add_argument("--pool", type=int, default=None, help="warm-up pool size (default: 3000)")
+    p.add_argument("--plot", type=Path, help="write a PNG of best accuracy against trained architectures")
+    p.set_defaults(func=cmd_search)
+
+    try:  # experiment files (run / report), when that module is present
+        from nasearch.experiment import add_cli
+    except ImportError:
+        pass
+    else:
+        add_cli(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (CliError, KeyError, ValueError, FileNotFoundError, ModuleNotFoundError) as err:
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"nasearch {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; scores computed so far are in the store", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
