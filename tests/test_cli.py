@@ -1,0 +1,52 @@
+import json
+
+import pytest
+
+from nasearch.cli import main
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_list(capsys):
+    code, out, _ = run(capsys, "list", "proxies")
+    assert code == 0 and "epsinas" in out and "nparams" in out
+
+
+def test_correlate_json_keys(capsys):
+    code, out, _ = run(capsys, "correlate", "--proxy", "nparams", "--sample", "80", "--seed", "1", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"n", "nan", "spearman", "kendall", "spearman_top10", "kendall_top10", "top10_top10",
+                         "top64_top5", "seconds_per_arch"}
+    assert data["n"] == 80 and data["nan"] == 0 and 0.5 < data["spearman"] < 0.95
+
+
+def test_search_json(capsys):
+    code, out, _ = run(capsys, "search", "--strategy", "rea", "--budget", "40", "--rounds", "3", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert len(data["rounds"]) == 3 and data["mean"] == pytest.approx(sum(data["rounds"]) / 3)
+
+
+def test_search_warmup_with_proxy_and_plot(capsys, tmp_path):
+    plot = tmp_path / "p.png"
+    code, out, _ = run(capsys, "search", "--strategy", "rs,rs-warmup", "--proxy", "nparams", "--pool", "50",
+                       "--budget", "20", "--rounds", "2", "--plot", str(plot))
+    assert code == 0 and plot.stat().st_size > 1000
+    assert "rs-warmup" in out and "± " in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["search", "--strategy", "rea-warmup", "--budget", "5", "--rounds", "1"], "pass --proxy"),
+    (["correlate", "--proxy", "nparams", "--sample", "x"], "--sample"),
+    (["correlate", "--proxy", "nparams", "--sample", "5", "--data", "nowhere.npz"], "does not exist"),
+    (["correlate", "--proxy", "epsinas", "--sample", "5", "--proxy-option", "weights"], "KEY=VALUE"),
+    (["correlate", "--proxy", "nparams", "--sample", "5", "--benchmark", "nb201-cifar1O"], "Did you mean"),
+])
+def test_bad_arguments_give_one_line_errors(capsys, args, message):
+    code, _, err = run(capsys, *args)
+    assert code == 2 and message in err and "Traceback" not in err
