@@ -146,11 +146,12 @@ class _Memo:
 class _Context:
     """What every narrowed layer of one pass shares: per-sample constants and the guard."""
 
-    def __init__(self, weights: Sequence[float], batch_size: int, dtype: torch.dtype) -> None:
+    def __init__(self, weights: Sequence[float], batch_size: int, dtype: torch.dtype,
+                 device: torch.device | str = "cpu") -> None:
         self.groups = len(weights)
         self.batch_size = batch_size
         # sample b of the stacked batch belongs to constant weights[b // batch_size]
-        self.per_group = torch.tensor(list(weights), dtype=dtype)
+        self.per_group = torch.tensor(list(weights), dtype=dtype, device=device)
         self.per_sample = self.per_group.repeat_interleave(batch_size)
         self.guard = _SymmetryGuard()
         self.memo = _Memo(self.guard)
@@ -258,7 +259,7 @@ def _avg_pool_forward(pool: nn.Module, ctx: _Context, x: torch.Tensor) -> torch.
     key = ("counts", kernel, stride, padding, tuple(x.shape[2:]))
     counts = ctx.constants.get(key)
     if counts is None:
-        ones = torch.ones((1, 1, *x.shape[2:]), dtype=x.dtype)
+        ones = torch.ones((1, 1, *x.shape[2:]), dtype=x.dtype, device=x.device)
         counts = ctx.constants[key] = _window_sum(ones, kernel, stride, (1,) * dims, pairs)
     return sums / counts
 
@@ -286,7 +287,7 @@ def _batch_norm_forward(bn: nn.Module, ctx: _Context, x: torch.Tensor) -> torch.
         var = torch.linalg.vecdot(centred, centred, dim=2).unsqueeze(2) / centred.shape[2]
     else:
         stats = _constant_stats(bn)
-        mean = torch.full((groups, channels, 1), stats[0], dtype=x.dtype)
+        mean = torch.full((groups, channels, 1), stats[0], dtype=x.dtype, device=x.device)
         centred = grouped - mean
         var = torch.full_like(mean, stats[1])
     factor = torch.rsqrt(var + bn.eps)
@@ -414,7 +415,7 @@ def narrow_outputs(model: nn.Module, inputs: torch.Tensor, weights: Sequence[flo
         raise ValueError("narrow_outputs needs at least one constant weight")
     check_narrowable(model, train_mode)
     batch_size = inputs.shape[0]
-    ctx = _Context(weights, batch_size, dtype)
+    ctx = _Context(weights, batch_size, dtype, inputs.device)
     was_training = {module: module.training for module in model.modules()}
     patched: list[nn.Module] = []
     threads = torch.get_num_threads()
