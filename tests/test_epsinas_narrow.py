@@ -222,3 +222,30 @@ def test_reference_configuration_still_reachable():
     assert proxy.config.weights == (1e-7, 1.0) and proxy.config.train_mode
     with pytest.raises(ValueError):
         Epsinas(weights=(float("nan"), 1.0))
+
+
+class WithDropout(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+        self.drop = nn.Dropout(0.5)
+        self.skip = nn.AvgPool2d(3, 1, 1)
+        self.head = nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # paths with 2 and 1 weighted layers: without BN batch statistics (eval mode) the
+        # network is homogeneous in the constant only along paths of equal depth
+        x = self.drop(self.bn(self.conv(x))) + self.skip(self.conv(x).relu())
+        return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+def test_dropout_narrows_in_eval_mode_only():
+    batch = synthetic_batch("normal", TASKS["cifar10"], 4)
+    with torch.device("meta"):
+        model = WithDropout()
+    narrow, plain = both_scores(WithDropout, batch.inputs, train_mode=False, weights=(0.01, 1.0))
+    assert_same_score(narrow, plain, 3)
+    assert epsinas_statistic(*narrow) > 1e-6
+    with pytest.raises(NotNarrowable, match="dropout"):
+        narrow_outputs(model, batch.inputs, WEIGHTS, train_mode=True)

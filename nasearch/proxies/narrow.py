@@ -66,6 +66,9 @@ _CHANNELWISE = frozenset({
 })
 
 
+_DROPOUTS = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"})
+
+
 def _name(func: Callable) -> str:
     return getattr(func, "__name__", "") or repr(func)
 
@@ -86,6 +89,12 @@ class _SymmetryGuard(TorchFunctionMode):
     @staticmethod
     def _check(func: Callable, args: tuple, kwargs: dict) -> None:
         name = _name(func)
+        if name in _DROPOUTS:
+            training = args[2] if len(args) > 2 else kwargs.get("training", True)
+            p = args[1] if len(args) > 1 else kwargs.get("p", 0.5)
+            if training and p > 0:
+                raise NotNarrowable("dropout in training mode draws a different mask per channel")
+            return
         if name not in _CHANNELWISE:
             raise NotNarrowable(f"operation {name!r} may mix or select channels")
         if name == "__get__":
