@@ -85,10 +85,7 @@ def main() -> None:
     command = "PYTHONPATH=$PWD nice -n 10 python experiments/epsinas/float_artefacts.py " + " ".join(sys.argv[1:])
     space = NB201Space()
     csv_path = HERE / f"scores_{args.data}.csv"
-    with csv_path.open() as handle:
-        rows = list(csv.DictReader(handle))
-    texts = [r["arch"] for r in rows]
-    s64 = np.array([float(r["score_float64"]) for r in rows])
+    texts = [a.text for a in space.enumerate()]
     key_of = {t: space.canonical_key(space.parse(t)) for t in texts}
     reps = sorted({space.canonical(space.parse(t)).text for t in texts})
     rng = np.random.default_rng(3)
@@ -103,6 +100,15 @@ def main() -> None:
         narrow32 = dict(zip(todo, pool.map(_job, [(t, "narrow") for t in todo], chunksize=16)))
         plain32 = dict(zip(plain_todo, pool.map(_job, [(t, "plain") for t in plain_todo], chunksize=1)))
     seconds = time.perf_counter() - start
+    while not csv_path.exists():  # the float64 scores come from whole_space.py, possibly still running
+        print(f"waiting for {csv_path} (run whole_space.py --data {args.data})", file=sys.stderr)
+        time.sleep(30)
+    time.sleep(5)
+    with csv_path.open() as handle:
+        rows = list(csv.DictReader(handle))
+    if [r["arch"] for r in rows] != texts:
+        raise ValueError(f"{csv_path} does not list the 15,625 cells in enumeration order")
+    s64 = np.array([float(r["score_float64"]) for r in rows])
     by_key = {key_of[t]: v for t, v in narrow32.items()}
     s32 = np.array([by_key.get(key_of[t], math.nan) for t in texts])
     covered = np.array([key_of[t] in by_key for t in texts])
@@ -138,8 +144,19 @@ def main() -> None:
     for t in plain_todo:
         shown = t.replace("|", "\\|")
         lines.append(f"| `{shown}` | {plain32[t]:.6g} | {narrow32[t]:.6g} |")
-    lines += ["", "## Correlations with and without the float32 NaN cells\n", TABLE2_HEAD]
+    lines += ["", "## Correlations with and without the float32 NaN cells\n",
+              "Rows marked 'structural' use the rule above on all 15,625 cells as the float32 NaN mask (it "
+              "agrees with float32 on the covered cells, see above). 'NaN last' scores every cell, NaN cells "
+              "tied below all others, as a search ranks them.\n", TABLE2_HEAD]
     for bench, acc in accuracies(texts).items():
+        last = np.where(structural, np.nanmin(s64) - 1.0, s64)
+        lines.append(f"| float64, structural float32-finite cells (paper protocol, whole space) | {bench} | "
+                     f"{table2_row(np.where(structural, np.nan, s64), acc)} |")
+        lines.append(f"| float64, structural float32-NaN cells ranked last (whole space) | {bench} | "
+                     f"{table2_row(last, acc)} |")
+        lines.append(f"| float64, all cells kept (whole space) | {bench} | {table2_row(s64, acc)} |")
+        lines.append(f"| float64, only the structural float32-NaN cells | {bench} | "
+                     f"{table2_row(np.where(structural, s64, np.nan), acc)} |")
         lines.append(f"| float32 narrow, NaN omitted (paper protocol) | {bench} | {table2_row(np.where(covered, s32, np.nan), acc)} |")
         lines.append(f"| float64 on the same (float32-finite) cells | {bench} | "
                      f"{table2_row(np.where(covered & ~nan32, s64, np.nan), acc)} |")
