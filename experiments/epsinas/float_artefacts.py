@@ -169,7 +169,8 @@ def main() -> None:
                   f"{sum(math.isnan(v) for v in stored.values())}, NaN in narrow float32 "
                   f"{sum(math.isnan(narrow32[t]) for t in stored)}, same NaN status on {same}; finite scores agree "
                   f"to max rel. diff {max((abs(narrow32[t] - v) / abs(v) for t, v in stored.items() if not math.isnan(v) and not math.isnan(narrow32[t]) and v), default=math.nan):.1e}."]
-    (HERE / "float_artefacts.md").write_text("\n".join(lines) + "\n")
+    name = "float_artefacts.md" if args.data == "cifar10" else f"float_artefacts_{args.data}.md"
+    (HERE / name).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

@@ -150,7 +150,7 @@ def main() -> None:
             rel = lambda a, b: abs(a - b) / abs(b) if b and not math.isnan(b) else (0.0 if a == b else math.nan)  # noqa: E731
             shown = text.replace("|", "\\|")
             lines.append(f"| `{shown}` | {nv:.12g} | {ps:.12g} | {rel(nv, ps):.1e} | {pf:.12g} | {rel(nv, pf):.1e} | "
-                         f"{p32:.6g} | {n32:.6g} |")
+                         f"{p32:.6g} | {f'{n32:.6g}' if args.float32 else 'not run'} |")
     if not args.limit:
         lines += ["", "## Table 2 row (NaN scores omitted and counted)\n", TABLE2_HEAD]
         paper = PAPER_T2.get(args.data)
