@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also score these on the cells as written (no canonicalisation); '' for none")
     parser.add_argument("--budget", type=float, default=540.0, help="seconds of scoring in this run")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--reverse", action="store_true",
+                        help="score the cells in reverse order (lets a second process share the work)")
+    parser.add_argument("--out", default=str(HERE), help="folder for results.md and scores.csv")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
@@ -104,11 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     complete = True
     for name in order:
         scorer = scorers[name]
-        for start in range(0, len(cells), 8):
+        work = cells[::-1] if args.reverse else cells
+        for start in range(0, len(work), 8):
             if time.monotonic() > deadline:
                 complete = False
                 break
-            scorer.raw_many(cells[start:start + 8])
+            scorer.raw_many(work[start:start + 8])
         if not complete:
             print("budget spent: results.md shows the cells scored so far; run again to resume.")
             break
@@ -209,8 +213,10 @@ def write_results(args, cells, accuracy, scores, scorers, store) -> None:
     else:
         lines.append(f"{NASLIB} is absent: no comparison.")
 
-    (HERE / "results.md").write_text("\n".join(lines) + "\n")
-    with (HERE / "scores.csv").open("w", newline="") as handle:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.md").write_text("\n".join(lines) + "\n")
+    with (out / "scores.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["arch", "test_accuracy", *scores])
         for i, c in enumerate(cells):
