@@ -3,7 +3,7 @@
 Scores go to a ScoreStore (default under /tmp) so an interrupted or time-boxed run resumes
 where it stopped; ``--budget`` bounds one run's wall time. Once every proxy has scored every
 cell, ``results.md`` (Table-2 layout of the epsinas paper, against the 200-epoch CIFAR-10
-test accuracy) and ``scores.csv`` are written beside this script.
+test accuracy) and ``scores.csv`` (scores only) are written beside this script.
 
     PYTHONPATH=$PWD nice -n 10 /work/venv/bin/python experiments/proxies_a/measure.py --cells 200
 """
@@ -218,9 +218,10 @@ def write_results(args, cells, accuracy, scores, scorers, store) -> None:
     (out / "results.md").write_text("\n".join(lines) + "\n")
     with (out / "scores.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["arch", "test_accuracy", *scores])
+        # no accuracy column: the benchmark tables stay in ../shared/data, never in the repository
+        writer.writerow(["arch", *scores])
         for i, c in enumerate(cells):
-            writer.writerow([c.text, accuracy[i], *(repr(float(scores[n][0][i])) for n in scores)])
+            writer.writerow([c.text, *(repr(float(scores[n][0][i])) for n in scores)])
     print("\n".join(lines))
 
 
