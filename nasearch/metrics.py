@@ -71,3 +71,31 @@ def correlate(scores, accuracy, higher_is_better: bool = True) -> Correlation:
         top10_top10=float(top10_top10),
         top64_top5=top64_top5,
     )
+
+
+def monotonicity(scores, accuracy) -> float:
+    """Paper 003's monotonicity: |2/(n²-n) Σ_{i>j} sign((x_i-x_j)(y_i-y_j))| (= |Kendall τ_a|).
+
+    Pairs with a NaN on either side are omitted; ties count 0 (τ_a: no tie correction).
+    Computed in O(n log n) from scipy's τ_b and the tie counts.
+    """
+    x = np.asarray(scores, dtype=float)
+    y = np.asarray(accuracy, dtype=float)
+    if x.shape != y.shape:
+        raise ValueError(f"scores and accuracies differ in length: {x.shape} vs {y.shape}")
+    valid = ~np.isnan(x) & ~np.isnan(y)
+    x, y = x[valid], y[valid]
+    n = len(x)
+    if n < 2:
+        return math.nan
+
+    def tied_pairs(values: np.ndarray) -> float:
+        _, counts = np.unique(values, return_counts=True)
+        return float(np.sum(counts * (counts - 1) / 2))
+
+    pairs = n * (n - 1) / 2
+    untied_x, untied_y = pairs - tied_pairs(x), pairs - tied_pairs(y)
+    if untied_x == 0 or untied_y == 0:
+        return 0.0
+    tau_b = stats.kendalltau(x, y, variant="b")[0]
+    return float(abs(tau_b * math.sqrt(untied_x * untied_y) / pairs))

@@ -1,3 +1,4 @@
 """Zero-cost proxies: one small module per proxy or family, registered by name."""
 
 from nasearch.proxies import epsinas, flops, nparams  # noqa: F401  (registration)
+from nasearch.proxies import jacobian_score, jacov, naswot, param_jacobian_score  # noqa: F401,E402  (activation/Jacobian families)
