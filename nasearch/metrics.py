@@ -71,3 +71,26 @@ def correlate(scores, accuracy, higher_is_better: bool = True) -> Correlation:
         top10_top10=float(top10_top10),
         top64_top5=top64_top5,
     )
+
+
+def partial_correlation(x, y, z) -> float:
+    """Kendall-τ partial correlation ρ_XY·Z of two proxies X, Y given accuracy Z (paper 004, eq. 1).
+
+    ρ_XY·Z = (τ_XY − τ_XZ·τ_YZ) / √((1 − τ_XZ²)(1 − τ_YZ²)); architectures with a NaN in any
+    of the three are omitted. NaN when fewer than 3 remain, a variable is constant, or
+    |τ_XZ| or |τ_YZ| is 1 (the formula divides by zero).
+    """
+    xs, ys, zs = (np.asarray(v, dtype=float).ravel() for v in (x, y, z))
+    if not xs.shape == ys.shape == zs.shape:
+        raise ValueError(f"x, y and z must have the same length, got {xs.shape}, {ys.shape}, {zs.shape}")
+    valid = ~(np.isnan(xs) | np.isnan(ys) | np.isnan(zs))
+    xs, ys, zs = xs[valid], ys[valid], zs[valid]
+    if len(xs) < 3:
+        return math.nan
+    t_xy = _corr(stats.kendalltau, xs, ys)
+    t_xz = _corr(stats.kendalltau, xs, zs)
+    t_yz = _corr(stats.kendalltau, ys, zs)
+    denominator = math.sqrt(max(0.0, (1 - t_xz**2) * (1 - t_yz**2)))
+    if math.isnan(denominator) or denominator == 0:
+        return math.nan
+    return (t_xy - t_xz * t_yz) / denominator

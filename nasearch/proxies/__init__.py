@@ -1,3 +1,4 @@
 """Zero-cost proxies: one small module per proxy or family, registered by name."""
 
 from nasearch.proxies import epsinas, flops, nparams  # noqa: F401  (registration)
+from nasearch.proxies import saliency, synflow, gradient_stats, compressibility, cv, combined  # noqa: F401,E402
