@@ -90,7 +90,6 @@ def partial_correlation(x, y, z) -> float:
     t_xy = _corr(stats.kendalltau, xs, ys)
     t_xz = _corr(stats.kendalltau, xs, zs)
     t_yz = _corr(stats.kendalltau, ys, zs)
-    denominator = math.sqrt(max(0.0, (1 - t_xz**2) * (1 - t_yz**2)))
-    if math.isnan(denominator) or denominator == 0:
+    if math.isnan(t_xy) or any(math.isnan(t) or 1 - abs(t) < 1e-12 for t in (t_xz, t_yz)):  # |τ| = 1 up to rounding
         return math.nan
-    return (t_xy - t_xz * t_yz) / denominator
+    return (t_xy - t_xz * t_yz) / math.sqrt((1 - t_xz**2) * (1 - t_yz**2))
