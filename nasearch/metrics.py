@@ -99,3 +99,25 @@ def monotonicity(scores, accuracy) -> float:
         return 0.0
     tau_b = stats.kendalltau(x, y, variant="b")[0]
     return float(abs(tau_b * math.sqrt(untied_x * untied_y) / pairs))
+
+
+def partial_correlation(x, y, z) -> float:
+    """Kendall-τ partial correlation ρ_XY·Z of two proxies X, Y given accuracy Z (paper 004, eq. 1).
+
+    ρ_XY·Z = (τ_XY − τ_XZ·τ_YZ) / √((1 − τ_XZ²)(1 − τ_YZ²)); architectures with a NaN in any
+    of the three are omitted. NaN when fewer than 3 remain, a variable is constant, or
+    |τ_XZ| or |τ_YZ| is 1 (the formula divides by zero).
+    """
+    xs, ys, zs = (np.asarray(v, dtype=float).ravel() for v in (x, y, z))
+    if not xs.shape == ys.shape == zs.shape:
+        raise ValueError(f"x, y and z must have the same length, got {xs.shape}, {ys.shape}, {zs.shape}")
+    valid = ~(np.isnan(xs) | np.isnan(ys) | np.isnan(zs))
+    xs, ys, zs = xs[valid], ys[valid], zs[valid]
+    if len(xs) < 3:
+        return math.nan
+    t_xy = _corr(stats.kendalltau, xs, ys)
+    t_xz = _corr(stats.kendalltau, xs, zs)
+    t_yz = _corr(stats.kendalltau, ys, zs)
+    if math.isnan(t_xy) or any(math.isnan(t) or 1 - abs(t) < 1e-12 for t in (t_xz, t_yz)):  # |τ| = 1 up to rounding
+        return math.nan
+    return (t_xy - t_xz * t_yz) / math.sqrt((1 - t_xz**2) * (1 - t_yz**2))

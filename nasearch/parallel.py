@@ -1,0 +1,113 @@
+"""Scoring many architectures: streamed, cached in the store, resumable, parallel over processes.
+
+``iter_scores`` walks any iterable of architectures (a generator over a whole space is
+fine) in chunks, so memory does not grow with the number of cells. For each chunk it asks
+the store which canonical cells are already scored, computes only the others — in
+``workers`` processes, each with its own store connection and ``torch.set_num_threads(1)``
+— and each score reaches the store as soon as it is computed, so an interrupted run
+resumes where it stopped. Scores are the same values ``ProxyScorer`` computes and stores
+(same key, same canonical representative, same seed), so both share one cache.
+
+``score_architectures`` is the convenience form returning an array in input order.
+Without a store nothing is cached between chunks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Iterable, Iterator
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from nasearch.architecture import Architecture
+from nasearch.interfaces import Batch, Proxy, SearchSpace, Task
+from nasearch.scoring import ProxyScorer, compute_score
+from nasearch.store import ScoreKey, ScoreStore
+
+_WORKER: dict = {}
+
+
+def _init_worker(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, store_path: str | None,
+                 key: ScoreKey, seed: int) -> None:
+    torch.set_num_threads(1)
+    store = ScoreStore(store_path) if store_path is not None else None
+    _WORKER.update(space=space, proxy=proxy, task=task, batch=batch, store=store, key=key, seed=seed)
+
+
+def _score_one(canonical: str, arch: Architecture) -> tuple[str, float, float]:
+    w = _WORKER
+    value, seconds = compute_score(w["space"], arch, w["task"], w["proxy"], w["batch"], w["seed"])
+    if w["store"] is not None:
+        w["store"].put(w["key"], canonical, value, seconds)
+    return canonical, value, seconds
+
+
+def score_key(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, seed: int) -> ScoreKey:
+    """The store key ``ProxyScorer`` uses for this (space, proxy, task, batch, seed)."""
+    return ProxyScorer(space, proxy, task, batch, None, seed).key
+
+
+def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, archs: Iterable[Architecture],
+                store: ScoreStore | None = None, seed: int = 0, workers: int = 1, chunk: int | None = None,
+                progress: bool = False) -> Iterator[tuple[Architecture, float]]:
+    """(architecture, raw score) for each of ``archs``, in order; see the module docstring."""
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    chunk = chunk or max(64, 8 * workers)
+    key = score_key(space, proxy, task, batch, seed)
+    pool = None
+    if workers > 1:
+        # spawn: a forked child would inherit the parent's OpenMP state and may deadlock
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
+            initargs=(space, proxy, task, batch, None if store is None else str(store.path), key, seed))
+    bar = tqdm(desc=proxy.name, unit="arch", disable=not progress)
+    try:
+        iterator = iter(archs)
+        while True:
+            block = list(itertools.islice(iterator, chunk))
+            if not block:
+                break
+            canon = [space.canonical_key(a) for a in block]
+            known = store.get_many(key, canon) if store is not None else {}
+            todo = {}
+            for c, arch in zip(canon, block):
+                if c not in known:
+                    todo.setdefault(c, arch)
+            if pool is not None:
+                futures = [pool.submit(_score_one, c, space.canonical(a)) for c, a in todo.items()]
+                results = [f.result() for f in futures]
+            else:
+                results = []
+                for c, arch in todo.items():
+                    value, seconds = compute_score(space, arch, task, proxy, batch, seed)
+                    if store is not None:
+                        store.put(key, c, value, seconds)
+                    results.append((c, value, seconds))
+            known.update((c, v) for c, v, _ in results)
+            bar.update(len(block))
+            for arch, c in zip(block, canon):
+                yield arch, known[c]
+    finally:
+        bar.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def score_architectures(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, archs: Iterable[Architecture],
+                        store: ScoreStore | None = None, seed: int = 0, workers: int = 1,
+                        progress: bool = False) -> np.ndarray:
+    """Raw scores of ``archs`` in input order (NaN where undefined); see ``iter_scores``."""
+    return np.array([v for _, v in iter_scores(space, proxy, task, batch, archs, store, seed, workers,
+                                                progress=progress)], dtype=float)
+
+
+def default_workers() -> int:
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
