@@ -193,6 +193,11 @@ def load_experiment(path: str | Path) -> ExperimentConfig:
     check_experiment(config)
     if config.store is not None and not Path(config.store).is_absolute():
         config = config.model_copy(update={"store": str(path.parent / config.store)})
+    source = config.data.source
+    if source not in ("grey", "uniform", "normal") and not Path(source).is_absolute():
+        # a data file is named relative to the experiment file, like the store
+        data = config.data.model_copy(update={"source": str((path.parent / source).resolve())})
+        config = config.model_copy(update={"data": data})
     return config
 
 
