@@ -59,6 +59,7 @@ class TableScorer:
         self.higher_is_better = higher_is_better
         self._exact: dict[str, float] = dict(values)
         self._by_class: dict[str, float] = {}
+        self._resolved: dict[str, float] = {}  # cells answered through their class, memoised
         if share_isomorphic:
             # first member of each class in table order decides (classes hold equal networks)
             for text, value in values.items():
@@ -86,7 +87,10 @@ class TableScorer:
     def _lookup(self, arch: Architecture) -> float:
         value = self._exact.get(arch.text)
         if value is None:
-            value = self._by_class.get(self.space.canonical_key(arch), math.nan)
+            value = self._resolved.get(arch.text)
+            if value is None:
+                value = self._by_class.get(self.space.canonical_key(arch), math.nan)
+                self._resolved[arch.text] = value
         return value
 
     def raw_many(self, archs: Sequence[Architecture], progress: bool = False) -> np.ndarray:
