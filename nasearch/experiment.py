@@ -217,6 +217,9 @@ def check_experiment(config: ExperimentConfig) -> None:
             raise ValueError(f"strategy {spec.name!r}: bad config {spec.config}:\n{err}") from None
         if cls.needs_proxy and not config.proxies:
             raise ValueError(f"strategy {spec.name!r} ranks cells by a proxy: list at least one in 'proxies'")
+        if getattr(cls, "trains_only_pick", False) and (spec.budget or config.budget) != 1:
+            raise ValueError(f"strategy {spec.name!r} trains only its final pick: give it budget = 1 "
+                             f"(in its [[strategies]] table or the experiment's budget)")
     for spec in config.proxies:
         if spec.table is not None:
             if spec.table not in TABLE_PRESETS and spec.table != "combined":

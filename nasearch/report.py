@@ -162,7 +162,7 @@ def plot_experiment(rows: list[dict[str, Any]], benchmark: str, path: Path, x_ax
         return None
     proxies = sorted({k[2] for k in groups if k[2]}) or [""]
     baselines = {k: v for k, v in groups.items() if not k[2]}
-    fig, axes = plt.subplots(1, len(proxies), figsize=(4.2 * len(proxies), 3.6), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(proxies), figsize=(max(6.5, 4.2 * len(proxies)), 3.6), squeeze=False, sharey=True)
     grid = None
     if x_axis == "seconds":
         times = np.concatenate([elapsed_seconds(r) for g in groups.values() for r in g])

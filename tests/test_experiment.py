@@ -132,3 +132,20 @@ def test_a_proxy_strategy_needs_a_proxy(tmp_path):
     path = write_experiment(tmp_path, text)
     with pytest.raises(ValueError, match="list at least one in 'proxies'"):
         load_experiment(path)
+
+
+def test_a_training_free_strategy_needs_budget_one(tmp_path):
+    path = write_experiment(tmp_path, EXPERIMENT.replace("budget = 1\n", ""))
+    with pytest.raises(ValueError, match="trains only its final pick: give it budget = 1"):
+        load_experiment(path)
+
+
+def test_curves_against_seconds_step_at_each_trained_cell():
+    import numpy as np
+
+    from nasearch.report import _curves_seconds
+
+    row = {"trajectory": {"best_test": [80.0, 85.0, 90.0], "proxy_seconds": [0.5, 1.0, 1.0],
+                          "train_seconds": [0.5, 2.0, 5.0]}}  # elapsed: 1, 3, 6 s
+    values = _curves_seconds([row], np.array([0.5, 1.0, 2.0, 3.0, 10.0]))
+    np.testing.assert_array_equal(values[0], [np.nan, 80.0, 80.0, 85.0, 90.0])
