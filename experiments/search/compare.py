@@ -45,10 +45,13 @@ PAPER_FREE = {
 }
 
 
-def groups(experiment: str) -> dict[tuple[str, str, str], list[dict]]:
+def groups(*experiments: str) -> dict[tuple[str, str, str], list[dict]]:
+    """(benchmark, strategy label, proxy) -> rows, over the named experiments (an epsinas
+    experiment adds its proxy's rows to the protocol's table)."""
     out: dict[tuple[str, str, str], list[dict]] = {}
-    for row in ResultStore(STORE).rows(experiment):
-        out.setdefault((row["benchmark"], row["strategy_label"], row["proxy"]), []).append(row)
+    for experiment in experiments:
+        for row in ResultStore(STORE).rows(experiment):
+            out.setdefault((row["benchmark"], row["strategy_label"], row["proxy"]), []).append(row)
     return out
 
 
@@ -59,7 +62,7 @@ def cell(group: list[dict] | None, key: str) -> str:
 
 
 def table3(lines: list[str]) -> None:
-    g = groups("table3")
+    g = groups("table3", "table3-epsinas")
     if not g:
         lines.append("*table3 not run yet*\n")
         return
@@ -81,7 +84,7 @@ def table3(lines: list[str]) -> None:
 
 
 def integration(lines: list[str]) -> None:
-    g = groups("integration")
+    g = groups("integration", "integration-epsinas")
     if not g:
         lines.append("*integration not run yet*\n")
         return

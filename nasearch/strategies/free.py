@@ -109,10 +109,11 @@ class FreeREA(TrainingFreeStrategy):
         population: deque[tuple[Architecture, float]] = deque(initial)
         best, best_score = max(initial, key=lambda m: rank_key(m[1]))  # max keeps the first of ties
         self.visited = len(initial)
+        memo: dict[str, Architecture] = {}
         while self.visited < cfg.visited:
             drawn = [population[i] for i in self.rng.integers(len(population), size=cfg.tournament)]
             parent = max(drawn, key=lambda m: rank_key(m[1]))[0]
-            child = zero_cost_move(self.space, self.scorer, self.rng, parent, cfg.random_move_probability)
+            child = zero_cost_move(self.space, self.scorer, self.rng, parent, cfg.random_move_probability, memo=memo)
             child_score = float(self.scorer(child))
             population.append((child, child_score))
             population.popleft()

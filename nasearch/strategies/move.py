@@ -60,9 +60,13 @@ class REAMoveChild(REA):
     needs_proxy = True
     Config = MoveChildConfig
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._best_neighbour: dict[str, Architecture] = {}
+
     def make_child(self, parent: Architecture) -> Architecture:
-        return zero_cost_move(self.space, self.scorer, self.rng, parent,
-                              self.config.random_move_probability, self.config.mutation_distance)
+        return zero_cost_move(self.space, self.scorer, self.rng, parent, self.config.random_move_probability,
+                              self.config.mutation_distance, memo=self._best_neighbour)
 
 
 @register_strategy("rea-move-child-warmup")
