@@ -132,6 +132,13 @@ class ExperimentConfig(_Spec):
     data: DataSpec = DataSpec()
     store: str | None = None
     report_budgets: list[int] = Field(default_factory=list)
+    root: str | None = Field(None, description="folder that relative file names start from (set on load)")
+
+    def resolve(self, name: str) -> str:
+        """A file name from the experiment file, relative to that file's folder."""
+        if self.root is None or Path(name).is_absolute():
+            return name
+        return str(Path(self.root) / name)
 
     @field_validator("strategies", mode="before")
     @classmethod
@@ -186,18 +193,20 @@ def load_experiment(path: str | Path) -> ExperimentConfig:
         raw = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as err:
         raise ValueError(f"{path} is not valid TOML: {err}") from None
+    if "root" in raw:
+        raise ValueError(f"{path}: 'root' is set by nasearch (the file's folder); remove it")
     try:
-        config = ExperimentConfig(**raw)
+        # data and score files are named relative to the experiment file; they are resolved
+        # only when used, so the stored cell keys do not depend on where the checkout lives
+        config = ExperimentConfig(**raw, root=str(path.parent.resolve()))
     except ValidationError as err:
         raise ValueError(f"{path} is not a valid experiment file:\n{err}") from None
-    check_experiment(config)
-    if config.store is not None and not Path(config.store).is_absolute():
-        config = config.model_copy(update={"store": str(path.parent / config.store)})
-    source = config.data.source
-    if source not in ("grey", "uniform", "normal") and not Path(source).is_absolute():
-        # a data file is named relative to the experiment file, like the store
-        data = config.data.model_copy(update={"source": str((path.parent / source).resolve())})
-        config = config.model_copy(update={"data": data})
+    try:
+        check_experiment(config)
+    except (ValueError, KeyError, FileNotFoundError) as err:
+        raise type(err)(f"{path}: {err.args[0] if err.args else err}") from None
+    if config.store is not None:
+        config = config.model_copy(update={"store": config.resolve(config.store)})
     return config
 
 
@@ -228,6 +237,8 @@ def check_experiment(config: ExperimentConfig) -> None:
         elif spec.file is not None:
             if spec.value_column is None:
                 raise ValueError(f"proxy {spec.name!r} reads {spec.file}: say which column with value_column")
+            if not Path(config.resolve(spec.file)).is_file():
+                raise FileNotFoundError(f"proxy {spec.name!r}: score table {config.resolve(spec.file)} does not exist")
         else:
             proxies.get_class(spec.name).Config(**spec.config)
     labels = [(s.display, p.display if p else "") for s, p in
@@ -349,7 +360,7 @@ def make_scorer(spec: ProxySpec, config: ExperimentConfig, benchmark, store_path
     elif spec.table is not None:
         scorer = table_scorer(spec.table, space, benchmark.task)
     elif spec.file is not None:
-        scorer = TableScorer.from_csv(space, spec.file, spec.key_column, spec.value_column, name=spec.name,
+        scorer = TableScorer.from_csv(space, config.resolve(spec.file), spec.key_column, spec.value_column, name=spec.name,
                                       higher_is_better=spec.higher_is_better)
     else:
         from nasearch.data import load_batch
@@ -357,7 +368,10 @@ def make_scorer(spec: ProxySpec, config: ExperimentConfig, benchmark, store_path
         from nasearch.store import ScoreStore
 
         proxy = proxies.get(spec.name, **spec.config)
-        batch = load_batch(config.data.source, benchmark.task, config.data.batch_size, config.data.seed)
+        source = config.data.source
+        if source not in ("grey", "uniform", "normal"):
+            source = config.resolve(source)
+        batch = load_batch(source, benchmark.task, config.data.batch_size, config.data.seed)
         store = ScoreStore(store_path) if store_path is not None else None
         scorer = ProxyScorer(space, proxy, benchmark.task, batch, store=store, seed=config.proxy_seed)
     _SCORERS[key] = scorer

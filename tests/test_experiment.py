@@ -53,7 +53,7 @@ def write_experiment(folder: Path, text: str = EXPERIMENT) -> Path:
         lines.append(f"{arch.text},{2 * arch.ops.count('nor_conv_3x3') + arch.ops.count('nor_conv_1x1')}")
     (folder / "convs.csv").write_text("\n".join(lines) + "\n")
     path = folder / "experiment.toml"
-    path.write_text(text.replace('file = "convs.csv"', f'file = "{folder / "convs.csv"}"'))
+    path.write_text(text)  # convs.csv is named relative to the experiment file
     return path
 
 
@@ -120,10 +120,11 @@ def test_report_writes_tables_plots_and_csv(tmp_path):
     (("population = 4", "populaton = 4"), "bad config"),
     (("rounds = 3", "rounds = 0"), "rounds"),
     (("budget = 12", "budget = \"x\""), "budget"),
+    (("convs.csv", "missing.csv"), "missing.csv does not exist"),
 ])
 def test_bad_experiment_files_are_explained(tmp_path, change, message):
     path = write_experiment(tmp_path, EXPERIMENT.replace(*change))
-    with pytest.raises((ValueError, KeyError), match=message):
+    with pytest.raises((ValueError, KeyError, FileNotFoundError), match=message):
         load_experiment(path)
 
 
