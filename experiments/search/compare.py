@@ -49,9 +49,14 @@ def groups(*experiments: str) -> dict[tuple[str, str, str], list[dict]]:
     """(benchmark, strategy label, proxy) -> rows, over the named experiments (an epsinas
     experiment adds its proxy's rows to the protocol's table)."""
     out: dict[tuple[str, str, str], list[dict]] = {}
+    seen: set[tuple] = set()
     for experiment in experiments:
         for row in ResultStore(STORE).rows(experiment):
-            out.setdefault((row["benchmark"], row["strategy_label"], row["proxy"]), []).append(row)
+            key = (row["benchmark"], row["strategy_label"], row["proxy"])
+            if (*key, row["round"]) in seen:  # a baseline both experiments ran (same seeds, same result)
+                continue
+            seen.add((*key, row["round"]))
+            out.setdefault(key, []).append(row)
     return out
 
 
