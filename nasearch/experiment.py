@@ -477,9 +477,15 @@ def run_experiment(config: ExperimentConfig, workers: int = 1, store_path: str |
     total = sum(len(job[2]) for job in jobs)
     ran = 0
     if workers <= 1 or len(jobs) <= 1:
+        import torch
+
+        threads = torch.get_num_threads()
         _worker_init()
-        for job in _progress(jobs, total, progress, config.name):
-            ran += _run_job(job)
+        try:
+            for job in _progress(jobs, total, progress, config.name):
+                ran += _run_job(job)
+        finally:
+            torch.set_num_threads(threads)  # the caller's setting, as it was
     else:
         context = multiprocessing.get_context("spawn")
         with context.Pool(workers, initializer=_worker_init) as pool:

@@ -150,3 +150,23 @@ def test_curves_against_seconds_step_at_each_trained_cell():
                           "train_seconds": [0.5, 2.0, 5.0]}}  # elapsed: 1, 3, 6 s
     values = _curves_seconds([row], np.array([0.5, 1.0, 2.0, 3.0, 10.0]))
     np.testing.assert_array_equal(values[0], [np.nan, 80.0, 80.0, 85.0, 90.0])
+
+
+def test_cli_run_and_report_subcommands(tmp_path, capsys):
+    import argparse
+
+    from nasearch.experiment import add_cli
+
+    parser = argparse.ArgumentParser(prog="nasearch")
+    add_cli(parser.add_subparsers(dest="command", required=True))
+    path = write_experiment(tmp_path)
+    args = parser.parse_args(["run", str(path), "--workers", "1", "--quiet", "--max-rounds", "2"])
+    assert args.func(args) == 0
+    assert "2 rounds run" in capsys.readouterr().out
+    args = parser.parse_args(["run", str(path), "--workers", "1", "--quiet"])
+    assert args.func(args) == 0
+    assert "7 rounds run, 2 already stored" in capsys.readouterr().out
+    args = parser.parse_args(["report", str(path), "--out", str(tmp_path / "out"), "--budgets", "3,12",
+                              "--x-axis", "trained"])
+    assert args.func(args) == 0
+    assert "test @ 3" in (tmp_path / "out/tiny.md").read_text()
