@@ -50,7 +50,8 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from nasearch.interfaces import Strategy
+from nasearch.architecture import Architecture
+from nasearch.interfaces import Benchmark, SearchSpace, Strategy, TrainResult
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS experiment_results (
@@ -132,6 +133,8 @@ class ExperimentConfig(_Spec):
     data: DataSpec = DataSpec()
     store: str | None = None
     report_budgets: list[int] = Field(default_factory=list)
+    share_isomorphic_accuracy: bool = Field(
+        False, description="a cell missing from a benchmark table takes the accuracy of an isomorphic cell in it")
     root: str | None = Field(None, description="folder that relative file names start from (set on load)")
 
     def resolve(self, name: str) -> str:
@@ -174,6 +177,8 @@ class Cell:
             "budget": self.budget,
             "proxy": None if self.proxy is None else self.proxy.model_dump(exclude={"label"}),
         }
+        if config.share_isomorphic_accuracy:  # only when set, so earlier cell keys stay valid
+            spec["share_isomorphic_accuracy"] = True
         if self.proxy is not None and self.proxy.table is None and self.proxy.file is None:
             spec["data"] = config.data.model_dump()
             spec["proxy_seed"] = config.proxy_seed
@@ -331,16 +336,44 @@ def _pack_trajectory(trajectory: list) -> bytes:
 
 # --- running -------------------------------------------------------------------------------------
 
-_BENCHMARKS: dict[str, Any] = {}
+_BENCHMARKS: dict[tuple[str, bool], Any] = {}
 _SCORERS: dict[str, Any] = {}
 
 
-def _benchmark(name: str):
-    from nasearch.registry import benchmarks
+class IsomorphicFallback(Benchmark):
+    """A table benchmark that answers for a cell it lacks with a cell of the same isomorphism
+    class it has (``SearchSpace.canonical_key``): for tables that hold one cell per class,
+    like the 9,445-cell ImageNet16-120 table. A class with no member still raises KeyError."""
 
-    if name not in _BENCHMARKS:
-        _BENCHMARKS[name] = benchmarks.get(name)
-    return _BENCHMARKS[name]
+    def __init__(self, base: Benchmark, space: SearchSpace):
+        self.base, self.space = base, space
+        self.name, self.space_name, self.task = base.name, base.space_name, base.task
+        if not hasattr(base, "architectures"):
+            raise ValueError(f"benchmark {base.name!r} cannot list its cells, so it cannot share accuracies "
+                             "between isomorphic cells (share_isomorphic_accuracy needs a table benchmark)")
+        self._members: dict[str, Architecture] = {}
+        for arch in base.architectures():
+            self._members.setdefault(space.canonical_key(arch), arch)
+
+    def train(self, arch: Architecture) -> TrainResult:
+        if self.base.covers(arch):
+            return self.base.train(arch)
+        member = self._members.get(self.space.canonical_key(arch))
+        if member is None:
+            raise KeyError(f"{arch}: neither it nor an isomorphic cell is in benchmark {self.base.name!r}")
+        return self.base.train(member)
+
+
+def _benchmark(name: str, share_isomorphic: bool = False, space_name: str = "nb201"):
+    from nasearch.registry import benchmarks, spaces
+
+    key = (name, share_isomorphic)
+    if key not in _BENCHMARKS:
+        benchmark = benchmarks.get(name)
+        if share_isomorphic:
+            benchmark = IsomorphicFallback(benchmark, spaces.get(space_name))
+        _BENCHMARKS[key] = benchmark
+    return _BENCHMARKS[key]
 
 
 def make_scorer(spec: ProxySpec, config: ExperimentConfig, benchmark, store_path: Path | None):
@@ -383,7 +416,7 @@ def run_round(config: ExperimentConfig, cell: Cell, round_index: int, store_path
     from nasearch.loop import run_search
     from nasearch.registry import spaces, strategies
 
-    benchmark = _benchmark(cell.benchmark)
+    benchmark = _benchmark(cell.benchmark, config.share_isomorphic_accuracy, config.space)
     space = spaces.get(config.space)
     scorer = None if cell.proxy is None else make_scorer(cell.proxy, config, benchmark, store_path)
     seed = config.seed + round_index

@@ -170,3 +170,18 @@ def test_cli_run_and_report_subcommands(tmp_path, capsys):
                               "--x-axis", "trained"])
     assert args.func(args) == 0
     assert "test @ 3" in (tmp_path / "out/tiny.md").read_text()
+
+
+def test_isomorphic_fallback_answers_for_a_missing_twin(tmp_path):
+    from nasearch.benchmarks.table import TableBenchmark
+    from nasearch.experiment import IsomorphicFallback
+
+    space = NB201Space()
+    one = "|skip_connect~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|"
+    twin = "|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"  # the same identity network
+    table = tmp_path / "acc.csv"
+    table.write_text(f"arch,valid_accuracy,test_accuracy\n{one},50.0,49.0\n")
+    benchmark = IsomorphicFallback(TableBenchmark(table), space)
+    assert benchmark.train(space.parse(twin)).test_accuracy == 49.0
+    with pytest.raises(KeyError, match="neither it nor an isomorphic cell"):
+        benchmark.train(space.parse("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|"))
