@@ -45,10 +45,11 @@ import time
 import tomllib
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from nasearch.architecture import Architecture
 from nasearch.interfaces import Benchmark, SearchSpace, Strategy, TrainResult
@@ -108,9 +109,26 @@ class ProxySpec(_Spec):
     value_column: str | None = None
     higher_is_better: bool = True
 
+    @model_validator(mode="after")
+    def _one_source(self) -> "ProxySpec":
+        if self.table is not None and self.file is not None:
+            raise ValueError(f"proxy {self.name!r}: give either 'table' (a preset) or 'file', not both")
+        return self
+
     @property
     def display(self) -> str:
         return self.label or (f"table:{self.table}" if self.table else self.name)
+
+
+@lru_cache(maxsize=64)
+def _file_digest(path: str, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def file_digest(path: str) -> str:
+    """Content hash of a score table: a changed table makes new cells, never stale results."""
+    stat = Path(path).stat()
+    return _file_digest(path, stat.st_mtime_ns, stat.st_size)
 
 
 class DataSpec(_Spec):
@@ -177,6 +195,8 @@ class Cell:
             "budget": self.budget,
             "proxy": None if self.proxy is None else self.proxy.model_dump(exclude={"label"}),
         }
+        if self.proxy is not None and self.proxy.file is not None:
+            spec["proxy_file_sha256"] = file_digest(config.resolve(self.proxy.file))
         if config.share_isomorphic_accuracy:  # only when set, so earlier cell keys stay valid
             spec["share_isomorphic_accuracy"] = True
         if self.proxy is not None and self.proxy.table is None and self.proxy.file is None:

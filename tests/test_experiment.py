@@ -185,3 +185,13 @@ def test_isomorphic_fallback_answers_for_a_missing_twin(tmp_path):
     assert benchmark.train(space.parse(twin)).test_accuracy == 49.0
     with pytest.raises(KeyError, match="neither it nor an isomorphic cell"):
         benchmark.train(space.parse("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|"))
+
+
+def test_a_changed_score_table_is_a_new_cell(tmp_path):
+    path = write_experiment(tmp_path)
+    run_experiment_file(path)
+    table = tmp_path / "convs.csv"
+    table.write_text(table.read_text().replace(",0\n", ",0.5\n", 1))
+    summary = run_experiment_file(path)
+    # rs needs no proxy: its 3 rounds stand; the 6 rounds scored with the old table are redone
+    assert (summary.rounds_run, summary.rounds_skipped) == (6, 3)
