@@ -79,6 +79,8 @@ class TableScorer:
             except ValueError as err:
                 raise ValueError(f"{path}, line {number}: {err}") from None
             values[arch.text] = math.nan if value in sentinels else value
+        if values and all(math.isnan(v) for v in values.values()):
+            raise ValueError(f"column {value_column!r} of {path} holds no scores (every value empty or NaN)")
         return cls(space, values, name or f"table:{value_column}", higher_is_better, share_isomorphic)
 
     def __len__(self) -> int:

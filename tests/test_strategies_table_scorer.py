@@ -51,6 +51,10 @@ def test_bad_table_errors_name_the_problem(tmp_path):
     path = write_table(tmp_path)
     with pytest.raises(KeyError, match="no column 'valid'"):
         TableScorer.from_csv(SPACE, path, "arch", "valid")
+    empty = tmp_path / "empty.csv"
+    empty.write_text(f"arch,score\n{CONV},\n")
+    with pytest.raises(ValueError, match="holds no scores"):
+        TableScorer.from_csv(SPACE, empty, "arch", "score")
     bad = tmp_path / "bad.csv"
     bad.write_text("arch,score\n|conv~0|,1\n")
     with pytest.raises(ValueError, match="line 2"):
