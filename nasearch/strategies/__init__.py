@@ -1,3 +1,3 @@
 """Search strategies (ask/tell)."""
 
-from nasearch.strategies import evolution, random_search  # noqa: F401  (registration)
+from nasearch.strategies import evolution, free, move, random_search  # noqa: F401  (registration)

@@ -47,3 +47,32 @@ def scored_pool(space: SearchSpace, scorer: Scorer, rng: np.random.Generator, si
     """A random pool of ``size`` distinct cells, ranked by score (best first)."""
     pool = sample_distinct(space, rng, size)
     return rank_by_score(pool, score_all(scorer, pool))
+
+
+def best_by_score(archs: list[Architecture], scores: np.ndarray) -> tuple[Architecture, float]:
+    """The best-scoring cell and its score; NaN below every number; ties: the first."""
+    keys = np.where(np.isnan(scores), -np.inf, scores)
+    index = int(np.argmax(keys))  # argmax returns the first maximum
+    return archs[index], float(scores[index])
+
+
+def zero_cost_move(space: SearchSpace, scorer: Scorer, rng: np.random.Generator, parent: Architecture,
+                   random_probability: float, distance: int = 1,
+                   memo: dict[str, Architecture] | None = None) -> Architecture:
+    """The zero-cost move of Abdelfattah et al. (2021), as paper 002 describes it.
+
+    With probability ``random_probability`` a random mutation of ``parent`` (at ``distance``
+    edits); otherwise the best-scoring of all cells at edit distance 1 (NaN lowest, ties: the
+    first in the space's neighbour order). One uniform number is drawn on every call.
+    ``memo`` (parent text -> best neighbour) remembers the deterministic choice: scores do not
+    change, so a parent met again is not re-scored (the random stream is the same either way).
+    """
+    if rng.random() < random_probability:
+        return space.mutate(parent, rng, distance=distance)
+    if memo is not None and parent.text in memo:
+        return memo[parent.text]
+    neighbours = space.neighbours(parent)
+    best = best_by_score(neighbours, score_all(scorer, neighbours))[0]
+    if memo is not None:
+        memo[parent.text] = best
+    return best

@@ -21,7 +21,11 @@ class REAConfig(Config):
 @register_strategy("rea")
 class REA(Strategy):
     """Random initial population of P; then the best validation accuracy of T random members
-    is mutated and the child joins the population, whose oldest member leaves."""
+    is mutated and the child joins the population, whose oldest member leaves.
+
+    Every told result joins the population, a repeat proposal answered from memory included
+    (as in Real et al., where a child equal to an earlier cell is evaluated again).
+    """
 
     Config = REAConfig
 
@@ -34,11 +38,17 @@ class REA(Strategy):
     def initial_population(self) -> list[Architecture]:
         return [self.space.sample(self.rng) for _ in range(self.config.population)]
 
-    def select_parent(self) -> Architecture:
+    def tournament(self) -> list[tuple[Architecture, TrainResult]]:
+        """T members drawn at random without replacement (all of them if fewer)."""
         members = list(self.population)
         size = min(self.config.tournament, len(members))
-        drawn = [members[i] for i in self.rng.choice(len(members), size=size, replace=False)]
-        return max(drawn, key=lambda m: rank_key(m[1].valid_accuracy))[0]
+        return [members[i] for i in self.rng.choice(len(members), size=size, replace=False)]
+
+    def select_parent(self) -> Architecture:
+        return max(self.tournament(), key=lambda m: rank_key(m[1].valid_accuracy))[0]
+
+    def make_child(self, parent: Architecture) -> Architecture:
+        return self.space.mutate(parent, self.rng, distance=self.config.mutation_distance)
 
     def ask(self) -> Architecture:
         if not self._initialised:
@@ -46,7 +56,7 @@ class REA(Strategy):
             self._initialised = True
         if self._initial:
             return self._initial.popleft()
-        return self.space.mutate(self.select_parent(), self.rng, distance=self.config.mutation_distance)
+        return self.make_child(self.select_parent())
 
     def tell(self, arch: Architecture, result: TrainResult) -> None:
         super().tell(arch, result)
@@ -59,12 +69,18 @@ class REAWarmupConfig(REAConfig):
     pool: int = Field(3000, ge=1, description="cells scored to choose the initial population")
 
 
-@register_strategy("rea-warmup")
-class REAWarmup(REA):
-    """REA whose initial population is the P best-scoring cells of a random pool."""
+class WarmupPopulation:
+    """Mixin for REA variants: the initial population is the P best-scoring cells of a
+    random pool of distinct cells (NaN scores last)."""
 
     needs_proxy = True
-    Config = REAWarmupConfig
 
     def initial_population(self) -> list[Architecture]:
         return scored_pool(self.space, self.scorer, self.rng, self.config.pool)[: self.config.population]
+
+
+@register_strategy("rea-warmup")
+class REAWarmup(WarmupPopulation, REA):
+    """REA whose initial population is the P best-scoring cells of a random pool."""
+
+    Config = REAWarmupConfig
