@@ -2,7 +2,7 @@
 
 ``iter_scores`` walks any iterable of architectures (a generator over a whole space is
 fine) in chunks, so memory does not grow with the number of cells. For each chunk it asks
-the store which canonical cells are already scored, computes only the others — in
+the store which cells are already scored (by the same cache key as ``ProxyScorer``), computes only the others — in
 ``workers`` processes, each with its own store connection and ``torch.set_num_threads(1)``
 — and each score reaches the store as soon as it is computed, so an interrupted run
 resumes where it stopped. Scores are the same values ``ProxyScorer`` computes and stores
@@ -59,7 +59,8 @@ def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, arch
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     chunk = chunk or max(64, 8 * workers)
-    key = score_key(space, proxy, task, batch, seed)
+    keying = ProxyScorer(space, proxy, task, batch, None, seed)
+    key = keying.key
     pool = None
     if workers > 1:
         # spawn: a forked child would inherit the parent's OpenMP state and may deadlock
@@ -73,14 +74,14 @@ def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, arch
             block = list(itertools.islice(iterator, chunk))
             if not block:
                 break
-            canon = [space.canonical_key(a) for a in block]
-            known = store.get_many(key, canon) if store is not None else {}
+            canon = [keying.cache_key(a) for a in block]
+            known = {c: v for c, (v, _) in store.get_many(key, canon).items()} if store is not None else {}
             todo = {}
             for c, arch in zip(canon, block):
                 if c not in known:
-                    todo.setdefault(c, arch)
+                    todo.setdefault(c, arch)  # compute_score canonicalises when the proxy allows it
             if pool is not None:
-                futures = [pool.submit(_score_one, c, space.canonical(a)) for c, a in todo.items()]
+                futures = [pool.submit(_score_one, c, a) for c, a in todo.items()]
                 results = [f.result() for f in futures]
             else:
                 results = []
