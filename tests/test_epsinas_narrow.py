@@ -201,13 +201,13 @@ def test_fallback_when_channels_are_not_symmetric(model_class):
     assert all("forward" not in vars(m) for m in model.modules())
 
 
-def test_proxy_defaults_take_the_narrow_path_in_float64():
+def test_proxy_defaults_take_the_narrow_path():
     task = TASKS["cifar10"]
     space = NB201Space(channels=4, cells_per_stage=1)
     arch = space.parse("|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_1x1~0|none~1|skip_connect~2|")
     batch = synthetic_batch("normal", task, 8)
-    proxy = Epsinas()
-    assert proxy.config.dtype == "float64" and proxy.config.method == "auto"
+    assert Epsinas().config.dtype == "float32" and Epsinas().config.method == "auto"
+    proxy = Epsinas(dtype="float64")
     with torch.device("meta"):
         model = space.build(arch, task)
     value = proxy.score(model, batch)
@@ -250,3 +250,24 @@ def test_dropout_narrows_in_eval_mode_only():
     assert epsinas_statistic(*narrow) > 1e-6
     with pytest.raises(NotNarrowable, match="dropout"):
         narrow_outputs(model, batch.inputs, WEIGHTS, train_mode=True)
+
+
+def test_float32_default_keeps_the_reference_nan_cells():
+    """Every path through the cell passes a convolution: float32 underflows (NaN) as in the
+    reference code, narrow or plain; a cell with a skip path stays finite and both agree."""
+    task = TASKS["cifar10"]
+    space = NB201Space()
+    batch = synthetic_batch("grey", task, 8)
+    all_conv = space.parse(SPECIAL_CELLS[3])
+    with_skip = space.parse("|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|none~1|nor_conv_3x3~2|")
+    for arch, finite in ((all_conv, False), (with_skip, True)):
+        values = []
+        for method in ("narrow", "plain"):
+            with torch.device("meta"):
+                model = space.build(arch, task)
+            proxy = Epsinas(method=method)
+            values.append(proxy.score(model, batch))
+            assert proxy.last_method == method
+        assert [math.isfinite(v) for v in values] == [finite, finite]
+        if finite:
+            assert values[0] == pytest.approx(values[1], rel=1e-4)

@@ -44,7 +44,7 @@ def test_grid_pairs_equal_separate_epsinas_runs(small):
     scores = grid_scores(models(), batch, GRID, dtype="float64")
     for i, j in [(0, 3), (1, 2), (2, 3)]:
         for k, model in enumerate(models()):
-            single = Epsinas(weights=(GRID[i], GRID[j])).score(model, batch)
+            single = Epsinas(weights=(GRID[i], GRID[j]), dtype="float64").score(model, batch)
             assert scores.scores(i, j)[k] == pytest.approx(single, rel=1e-12, nan_ok=True)
 
 
