@@ -15,7 +15,8 @@ import numpy as np
 from nasearch import registry
 from nasearch.api import make_scorer, make_space, run_rounds, sample_architectures
 from nasearch.interfaces import Benchmark
-from nasearch.metrics import correlate
+from nasearch.metrics import correlate, monotonicity, partial_correlation
+from nasearch.parallel import score_architectures
 from nasearch.store import ScoreStore, default_store_path
 from nasearch.summary import budget_table, mean_std_at, plot_best_accuracy
 
@@ -80,6 +81,13 @@ def _add_scoring_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
 
+def _first_sentence(doc: str | None) -> str:
+    """The docstring's first paragraph up to its first full stop, on one line."""
+    paragraph = " ".join((doc or "").strip().split("\n\n")[0].split())
+    head, dot, _ = paragraph.partition(". ")
+    return head + "." if dot else paragraph
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     kinds = [args.kind] if args.kind else ["spaces", "proxies", "strategies", "benchmarks"]
     for kind in kinds:
@@ -87,11 +95,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{kind}:")
         for name in reg.available():
             cls = reg.get_class(name)
-            doc = (cls.__doc__ or "").strip().splitlines()
             extra = ""
             if kind == "proxies":
                 extra = " [higher is better]" if cls.higher_is_better else " [lower is better]"
-            print(f"  {name:28s} {doc[0] if doc else ''}{extra}")
+            print(f"  {name:28s} {_first_sentence(cls.__doc__)}{extra}")
     return 0
 
 
@@ -101,26 +108,53 @@ def cmd_correlate(args: argparse.Namespace) -> int:
     if args.sample != "all" and (not args.sample.isdigit() or int(args.sample) < 2):
         raise CliError(f"--sample must be a number of cells >= 2 or 'all', got {args.sample!r}")
     archs = sample_architectures(space, benchmark, None if args.sample == "all" else int(args.sample), args.seed)
-    scorer = make_scorer(space, benchmark.task, args.proxy, _options(args.proxy_option, "proxy"), args.data,
-                         args.batch_size, args.data_seed, args.proxy_seed, _store(args))
+    store = _store(args)
+    if args.workers < 1:
+        raise CliError(f"--workers must be >= 1, got {args.workers}")
+    if args.workers > 1 and store is None:
+        raise CliError("--workers > 1 passes scores between processes through the score store: drop --no-store")
+
+    def scorer_for(proxy: str, options: Sequence[str] | None):
+        return make_scorer(space, benchmark.task, proxy, _options(options, "proxy"), args.data,
+                           args.batch_size, args.data_seed, args.proxy_seed, store)
+
+    def scores_of(scorer) -> np.ndarray:
+        if args.workers > 1:  # compute in parallel into the store; the scorer then reads it
+            score_architectures(space, scorer.proxy, benchmark.task, scorer.batch, archs, store,
+                                seed=args.proxy_seed, workers=args.workers, progress=not args.json)
+        return scorer.raw_many(archs, progress=not args.json)
+
+    scorer = scorer_for(args.proxy, args.proxy_option)
+    stored_before = len(store.seconds(scorer.key)) if store is not None else 0
     start = time.perf_counter()
-    scores = scorer.raw_many(archs, progress=not args.json)
+    scores = scores_of(scorer)
     wall = time.perf_counter() - start
+    computed = len(store.seconds(scorer.key)) - stored_before if store is not None else scorer.computed
     accuracy = np.array([benchmark.train(a).test_accuracy for a in archs])
     corr = correlate(scores, accuracy, higher_is_better=scorer.proxy.higher_is_better)
-    out = {**corr.as_dict(), "seconds_per_arch": scorer.seconds_per_arch(archs)}
+    oriented = scores if scorer.proxy.higher_is_better else -scores
+    out = {**corr.as_dict(), "seconds_per_arch": scorer.seconds_per_arch(archs),
+           "monotonicity": monotonicity(oriented, accuracy)}
+    if args.versus:
+        other = scorer_for(args.versus, args.versus_option)
+        other_scores = scores_of(other)
+        other_oriented = other_scores if other.proxy.higher_is_better else -other_scores
+        out["versus"] = args.versus
+        out["partial_correlation"] = partial_correlation(oriented, other_oriented, accuracy)
     if args.json:
         print(json.dumps(out))
         return 0
     print(f"{args.proxy} on {len(archs)} {args.space} cells vs {benchmark.name} test accuracy "
-          f"(data {args.data}, batch {args.batch_size}; {scorer.computed} computed, "
-          f"{len(archs) - scorer.computed} from the store, {wall:.1f} s)")
+          f"(data {args.data}, batch {args.batch_size}; {computed} newly scored, {wall:.1f} s)")
     print(f"  NaN scores (omitted)     {corr.nan}")
     print(f"  Spearman  global/top-10% {corr.spearman:.3f} / {corr.spearman_top10:.3f}")
     print(f"  Kendall   global/top-10% {corr.kendall:.3f} / {corr.kendall_top10:.3f}")
     print(f"  top-10%/top-10%          {corr.top10_top10:.2f} %")
     print(f"  top-64/top-5%            {corr.top64_top5:.0f}")
+    print(f"  monotonicity (|tau_a|)   {out['monotonicity']:.3f}")
     print(f"  seconds per architecture {out['seconds_per_arch']:.4f}")
+    if args.versus:
+        print(f"  partial correlation with {args.versus} given accuracy (Kendall) {out['partial_correlation']:.3f}")
     return 0
 
 
@@ -183,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--proxy", required=True, help="proxy name (see `nasearch list proxies`)")
     p.add_argument("--sample", default="1000", help="number of random cells, or 'all' (default: 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the cell sample (default: 0)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes scoring in parallel through the score store (default: 1)")
+    p.add_argument("--versus", metavar="PROXY",
+                   help="a second proxy: also print paper 004's partial correlation of the two given accuracy")
+    p.add_argument("--versus-option", action="append", metavar="KEY=VALUE", help="configuration of --versus")
     p.set_defaults(func=cmd_correlate)
 
     p = sub.add_parser("search", help="run search rounds and report the best test accuracy at several budgets")

@@ -21,7 +21,7 @@ def test_correlate_json_keys(capsys):
     assert code == 0
     data = json.loads(out)
     assert set(data) == {"n", "nan", "spearman", "kendall", "spearman_top10", "kendall_top10", "top10_top10",
-                         "top64_top5", "seconds_per_arch"}
+                         "top64_top5", "seconds_per_arch", "monotonicity"}
     assert data["n"] == 80 and data["nan"] == 0 and 0.5 < data["spearman"] < 0.95
 
 
@@ -50,3 +50,19 @@ def test_search_warmup_with_proxy_and_plot(capsys, tmp_path):
 def test_bad_arguments_give_one_line_errors(capsys, args, message):
     code, _, err = run(capsys, *args)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_correlate_workers_versus_and_monotonicity(capsys, tmp_path):
+    common = ["correlate", "--proxy", "nparams", "--sample", "40", "--seed", "2", "--json", "--batch-size", "8"]
+    _, serial, _ = run(capsys, *common, "--store", str(tmp_path / "a.sqlite"))
+    code, parallel, _ = run(capsys, *common, "--store", str(tmp_path / "b.sqlite"), "--workers", "2",
+                            "--versus", "flops")
+    assert code == 0
+    serial, parallel = json.loads(serial), json.loads(parallel)
+    for key in ("spearman", "kendall", "monotonicity"):
+        assert parallel[key] == pytest.approx(serial[key])
+    # monotonicity is |Kendall tau_a|; without ties in the accuracies it is close to tau_b
+    assert parallel["monotonicity"] == pytest.approx(abs(serial["kendall"]), abs=0.05)
+    assert parallel["versus"] == "flops" and -1 <= parallel["partial_correlation"] <= 1
+    code, _, err = run(capsys, *common, "--no-store", "--workers", "2")
+    assert code == 2 and "score store" in err
