@@ -14,23 +14,18 @@ the logarithm — over the 9,444 cells of NASLib's published table
 the two scales affects rankings; set all four numbers for another space or batch size.
 To combine scores over a scored population (z-scores or ranks), use
 ``nasearch.ensemble``. Higher is better; NaN when either part is NaN.
-
-naswot comes from the registry (``nasearch.proxies.naswot``) when it is installed; without
-it, a private computation of the same kernel (ReLU-input codes of all ReLUs, summed
-kernel, log|det|) is used so that this module works on its own.
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
-import torch
 from torch import nn
 
 from nasearch.interfaces import Batch, Config, Proxy
+from nasearch.proxies.naswot import Naswot
 from nasearch.proxies.synflow import Synflow
-from nasearch.registry import proxies, register_proxy
+from nasearch.registry import register_proxy
 
 
 class CombinedConfig(Config):
@@ -39,32 +34,6 @@ class CombinedConfig(Config):
     naswot_scale: float = 43.4
     synflow_center: float = 64.6  # of log(synflow)
     synflow_scale: float = 17.0
-
-
-def naswot_logdet(model: nn.Module, inputs: torch.Tensor) -> float:
-    """log|det K|, K = Σ over ReLUs of c cᵀ + (1-c)(1-c)ᵀ with c = (ReLU input > 0); NaN if singular."""
-    kernel = torch.zeros((inputs.shape[0], inputs.shape[0]), dtype=torch.float64)
-
-    def hook(module: nn.Module, args) -> None:
-        nonlocal kernel
-        c = (args[0].detach().reshape(args[0].shape[0], -1) > 0).double()
-        kernel = kernel + c @ c.T + (1.0 - c) @ (1.0 - c).T
-
-    handles = [m.register_forward_pre_hook(hook) for m in model.modules() if isinstance(m, nn.ReLU)]
-    try:
-        with torch.no_grad():
-            model(inputs)
-    finally:
-        for h in handles:
-            h.remove()
-    sign, logdet = np.linalg.slogdet(kernel.numpy())
-    return float(logdet) if sign != 0 and np.isfinite(logdet) else math.nan
-
-
-def naswot_score(model: nn.Module, batch: Batch) -> float:
-    if "naswot" in proxies:
-        return float(proxies.get("naswot").score(model, batch))
-    return naswot_logdet(model, batch.inputs)
 
 
 @register_proxy("combined")
@@ -82,7 +51,7 @@ class Combined(Proxy):
             raise ValueError("combined needs 0 <= alpha <= 1 and positive scales")
         # synflow works on its own copy, so naswot sees the untouched network
         log_synflow = Synflow(log=True).score(model, batch)
-        naswot = naswot_score(model, batch)
+        naswot = Naswot().score(model, batch)
         if math.isnan(naswot) or math.isnan(log_synflow):
             return math.nan
         return (cfg.alpha * (naswot - cfg.naswot_center) / cfg.naswot_scale

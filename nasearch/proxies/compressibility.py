@@ -35,6 +35,7 @@ from torch import nn
 from nasearch.interfaces import Batch, Config, Proxy
 from nasearch.proxies._grad import require_labels
 from nasearch.proxies._modules import weight_layers
+from nasearch.proxies.naswot import code_kernel, log_abs_det
 from nasearch.proxies.saliency import grasp_per_layer, snip_per_layer
 from nasearch.proxies.synflow import synflow_per_layer
 from nasearch.registry import register_proxy
@@ -74,18 +75,13 @@ def ssnr_from_layers(saliencies: list[torch.Tensor], log: bool = False) -> float
     return total if math.isfinite(total) else math.nan
 
 
-def _log_abs_det(kernel: torch.Tensor) -> float:
-    sign, logdet = np.linalg.slogdet(kernel.numpy())
-    return float(logdet) if sign != 0 and np.isfinite(logdet) else 0.0
-
-
 def weight_layer_kernels(model: nn.Module, inputs: torch.Tensor) -> list[float]:
     """log|det K_l| per conv/linear layer call (0 for a singular kernel); one no-grad forward."""
     values: list[float] = []
 
     def hook(module: nn.Module, args, output: torch.Tensor) -> None:
-        c = (output.detach().reshape(output.shape[0], -1) > 0).double()
-        values.append(_log_abs_det(c @ c.T + (1.0 - c) @ (1.0 - c).T))
+        logdet = log_abs_det(code_kernel(output.detach() > 0))
+        values.append(0.0 if math.isnan(logdet) else logdet)
 
     handles = [m.register_forward_hook(hook) for m in weight_layers(model)]
     try:
