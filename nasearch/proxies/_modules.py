@@ -18,13 +18,18 @@ def materialise(model: nn.Module, seed: int = 0) -> nn.Module:
     if not is_meta(model):
         return model
     model = model.to_empty(device="cpu")
+    reinitialise(model, seed)
+    return model
+
+
+def reinitialise(model: nn.Module, seed: int) -> None:
+    """Every layer's own default initialisation, drawn after ``torch.manual_seed(seed)``."""
     torch.manual_seed(seed)
     for module in model.modules():
         if hasattr(module, "reset_parameters"):
             module.reset_parameters()
         elif hasattr(module, "reset_running_stats"):
             module.reset_running_stats()
-    return model
 
 
 def weight_layers(model: nn.Module) -> list[nn.Module]:

@@ -17,7 +17,7 @@ from torch import nn
 
 from nasearch.interfaces import Batch, Config, Proxy
 from nasearch.proxies._grad import forward_logits, require_labels
-from nasearch.proxies._modules import materialise
+from nasearch.proxies._modules import materialise, reinitialise
 from nasearch.registry import register_proxy
 
 
@@ -25,15 +25,6 @@ class CvConfig(Config):
     inits: int = 10
     seed: int = 0
     train_mode: bool = True  # BatchNorm batch statistics, as the NB201 proxies run
-
-
-def reinitialise(model: nn.Module, seed: int) -> None:
-    torch.manual_seed(seed)
-    for module in model.modules():
-        if hasattr(module, "reset_parameters"):
-            module.reset_parameters()
-        elif hasattr(module, "reset_running_stats"):
-            module.reset_running_stats()
 
 
 def init_accuracies(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor, inits: int, seed: int,
