@@ -125,17 +125,21 @@ def test_bad_table_errors_name_the_problem(tmp_path):
 
 
 def test_reads_naslib_json(tmp_path):
-    arch = SPACE.parse(CELLS[1])
-    data = {"ImageNet16-120": {str(SPACE.to_tuple(arch)): {"val_accuracy": 80.0, "synflow": {"score": 44.4, "time": 0.5}}}}
+    arch, partial = SPACE.parse(CELLS[1]), SPACE.parse(CELLS[0])
+    data = {"ImageNet16-120": {str(SPACE.to_tuple(arch)): {"val_accuracy": 80.0, "synflow": {"score": 44.4, "time": 0.5}},
+                               str(SPACE.to_tuple(partial)): {"val_accuracy": 70.0}}}
     path = tmp_path / "zc.json"
     path.write_text(json.dumps(data))
     scorer = TableScorer(path, "synflow", dataset="imagenet16-120")  # dataset names match regardless of case
     assert scorer(arch) == 44.4 and scorer.seconds == pytest.approx(0.5)
+    assert math.isnan(scorer(partial)) and len(scorer) == 2  # an entry without the proxy scores NaN
     assert scorer.seconds_per_arch([arch]) == pytest.approx(0.5) and scorer.stats()["seconds_per_arch"] == 0.5
     with pytest.raises(KeyError, match="pass dataset="):
         TableScorer(path, "synflow")
     with pytest.raises(KeyError, match="no dataset 'cifar100'"):
         TableScorer(path, "synflow", dataset="cifar100")
+    with pytest.raises(KeyError, match="no 'zen' in any entry"):
+        TableScorer(path, "zen", dataset="ImageNet16-120")
 
 
 def test_drives_a_strategy_and_the_loop(tmp_path):

