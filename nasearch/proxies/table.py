@@ -139,7 +139,7 @@ class TableScorer:
             raise FileNotFoundError(f"score table {str(path)!r} does not exist")
         is_json = path.suffix.lower() == ".json"
         rows = _json_rows(path, column, dataset) if is_json else _csv_rows(path, column, arch_column)
-        config = {"path": str(path), "column": column, "dataset": dataset}
+        config: dict[str, Any] = {"path": str(path), "column": column, "dataset": dataset}
         if not share_isomorphic:
             config["share_isomorphic"] = False
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
