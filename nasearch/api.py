@@ -12,6 +12,8 @@ from nasearch.architecture import Architecture
 from nasearch.data import load_batch
 from nasearch.interfaces import Benchmark, SearchSpace, Task
 from nasearch.loop import SearchResult, run_search
+from nasearch.proxies.table import TableScorer
+from nasearch.proxies.table_presets import table_from_spec
 from nasearch.scoring import ProxyScorer
 from nasearch.store import ScoreStore
 
@@ -22,8 +24,14 @@ def make_space(name: str, **config: Any) -> SearchSpace:
 
 def make_scorer(space: SearchSpace, task: Task, proxy: str, proxy_config: dict[str, Any] | None = None,
                 data: str = "grey", batch_size: int = 256, data_seed: int = 0, proxy_seed: int = 0,
-                store: ScoreStore | None = None) -> ProxyScorer:
-    """A ProxyScorer for ``proxy`` with a minibatch from ``data`` (grey|uniform|normal|path.npz)."""
+                store: ScoreStore | None = None) -> ProxyScorer | TableScorer:
+    """A ProxyScorer for ``proxy`` with a minibatch from ``data`` (grey|uniform|normal|path.npz), or,
+    for ``table:PRESET`` / ``table:PATH:COLUMN``, the TableScorer of that table (see
+    ``nasearch.proxies.table_presets.table_from_spec``; the data and seed options are then unused)."""
+    if proxy.startswith("table:"):
+        if proxy_config:
+            raise ValueError(f"{proxy} reads its scores from a table: it takes no proxy options")
+        return table_from_spec(proxy.removeprefix("table:"), space, task)
     if batch_size < 1:
         raise ValueError(f"batch size must be positive, got {batch_size}")
     proxy_obj = registry.proxies.get(proxy, **(proxy_config or {}))
@@ -53,7 +61,7 @@ def sample_architectures(space: SearchSpace, benchmark: Benchmark, n: int | None
 
 
 def run_rounds(space: SearchSpace, strategy: str, benchmark: Benchmark, budget: int, rounds: int, seed: int = 0,
-               scorer: ProxyScorer | None = None, strategy_config: dict[str, Any] | None = None,
+               scorer: ProxyScorer | TableScorer | None = None, strategy_config: dict[str, Any] | None = None,
                progress: bool = False) -> list[SearchResult]:
     """``rounds`` independent searches; round r uses seed ``seed + r`` and shares the scorer's cache."""
     results = []

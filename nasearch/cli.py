@@ -17,11 +17,20 @@ from nasearch.api import make_scorer, make_space, run_rounds, sample_architectur
 from nasearch.interfaces import Benchmark
 from nasearch.metrics import correlate, monotonicity, partial_correlation
 from nasearch.parallel import score_architectures
+from nasearch.proxies.table import TableScorer
+from nasearch.proxies.table_presets import preset_names
+from nasearch.scoring import ProxyScorer
 from nasearch.store import ScoreStore, default_store_path
 from nasearch.summary import budget_table, mean_std_at, plot_best_accuracy
 
 DEFAULT_BENCHMARK = {"nb201": "nb201-cifar10"}
 DEFAULT_DATA = "grey"
+PROXY_HELP = (
+    "proxy name (see `nasearch list proxies`), or scores read from a table: table:PRESET "
+    "(the team's reference tables in ../shared/data or $NASEARCH_DATA_DIR: {presets}) or "
+    "table:PATH:COLUMN (a CSV with an architecture column, or a NASLib JSON file read for the "
+    "benchmark's dataset)"
+)
 DATA_HELP = (
     "minibatch for data-dependent proxies: grey (solid grey-scale images, the default: needs no "
     "files), uniform, normal, or the path of an .npz file with x_train (N,C,H,W) [and y_train]"
@@ -119,17 +128,20 @@ def cmd_correlate(args: argparse.Namespace) -> int:
                            args.batch_size, args.data_seed, args.proxy_seed, store)
 
     def scores_of(scorer) -> np.ndarray:
-        if args.workers > 1:  # compute in parallel into the store; the scorer then reads it
+        if args.workers > 1 and isinstance(scorer, ProxyScorer):  # in parallel into the store, then read it
             score_architectures(space, scorer.proxy, benchmark.task, scorer.batch, archs, store,
                                 seed=args.proxy_seed, workers=args.workers, progress=not args.json)
         return scorer.raw_many(archs, progress=not args.json)
 
+    def stored(scorer) -> int:
+        return len(store.seconds(scorer.key)) if store is not None and isinstance(scorer, ProxyScorer) else 0
+
     scorer = scorer_for(args.proxy, args.proxy_option)
-    stored_before = len(store.seconds(scorer.key)) if store is not None else 0
+    stored_before = stored(scorer)
     start = time.perf_counter()
     scores = scores_of(scorer)
     wall = time.perf_counter() - start
-    computed = len(store.seconds(scorer.key)) - stored_before if store is not None else scorer.computed
+    computed = stored(scorer) - stored_before if store is not None else scorer.computed
     accuracy = np.array([benchmark.train(a).test_accuracy for a in archs])
     corr = correlate(scores, accuracy, higher_is_better=scorer.proxy.higher_is_better)
     oriented = scores if scorer.proxy.higher_is_better else -scores
@@ -144,8 +156,11 @@ def cmd_correlate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out))
         return 0
-    print(f"{args.proxy} on {len(archs)} {args.space} cells vs {benchmark.name} test accuracy "
-          f"(data {args.data}, batch {args.batch_size}; {computed} newly scored, {wall:.1f} s)")
+    if isinstance(scorer, TableScorer):
+        origin = f"scores read from the table, {wall:.1f} s"
+    else:
+        origin = f"data {args.data}, batch {args.batch_size}; {computed} newly scored, {wall:.1f} s"
+    print(f"{args.proxy} on {len(archs)} {args.space} cells vs {benchmark.name} test accuracy ({origin})")
     print(f"  NaN scores (omitted)     {corr.nan}")
     print(f"  Spearman  global/top-10% {corr.spearman:.3f} / {corr.spearman_top10:.3f}")
     print(f"  Kendall   global/top-10% {corr.kendall:.3f} / {corr.kendall_top10:.3f}")
@@ -196,7 +211,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     print(f"best test accuracy (mean ± std over {args.rounds} rounds) on {benchmark.name}"
           + (f", proxy {args.proxy}" if args.proxy else "") + f"; {wall:.1f} s")
     print(budget_table(results, budgets))
-    if scorer is not None:
+    if isinstance(scorer, TableScorer):
+        print(f"proxy: {scorer.calls} scores read from the table ({scorer.nan} NaN)")
+    elif scorer is not None:
         print(f"proxy: {scorer.computed} cells scored, {scorer.seconds:.1f} s computing, "
               f"{scorer.calls - scorer.computed} answered from the cache")
     if args.plot:
@@ -214,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("correlate", help="score random cells with a proxy and correlate with trained accuracy")
     _add_scoring_args(p)
-    p.add_argument("--proxy", required=True, help="proxy name (see `nasearch list proxies`)")
+    p.add_argument("--proxy", required=True, help=PROXY_HELP.format(presets=", ".join(preset_names())))
     p.add_argument("--sample", default="1000", help="number of random cells, or 'all' (default: 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the cell sample (default: 0)")
     p.add_argument("--workers", type=int, default=1,
@@ -228,7 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scoring_args(p)
     p.add_argument("--strategy", required=True, help="strategy name, or several separated by commas")
     p.add_argument("--strategy-option", action="append", metavar="KEY=VALUE", help="strategy configuration, repeatable")
-    p.add_argument("--proxy", help="proxy for strategies that use one")
+    p.add_argument("--proxy", help="for strategies that use one: "
+                   + PROXY_HELP.format(presets=", ".join(preset_names())))
     p.add_argument("--budget", type=int, default=300, help="trained architectures per round (default: 300)")
     p.add_argument("--rounds", type=int, default=10, help="independent rounds (default: 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of the first round; round r uses seed+r (default: 0)")

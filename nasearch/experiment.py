@@ -24,7 +24,7 @@ An experiment file is TOML (read with the standard library, validated by pydanti
 
 A strategy that needs a proxy runs once per proxy, one that does not runs once. A proxy is a
 registered proxy name (computed by ``ProxyScorer``, scores cached in the store), or
-``table:<preset>`` (a precomputed table, see ``nasearch.table_scorer``), or a table of its own
+``table:<preset>`` (a precomputed table, see ``nasearch.proxies.table_presets``), or a table of its own
 ``{ name = "...", file = "x.csv", key_column = "arch", value_column = "score" }``.
 
 Each finished round is a row of the ``experiment_results`` table of the store file, keyed by
@@ -103,8 +103,8 @@ class ProxySpec(_Spec):
     name: str
     label: str | None = None
     config: dict[str, Any] = Field(default_factory=dict)  # registered proxies only
-    table: str | None = None  # preset of nasearch.table_scorer
-    file: str | None = None  # a score table of one's own (CSV)
+    table: str | None = None  # preset of nasearch.proxies.table_presets
+    file: str | None = None  # a score table of one's own (CSV, or JSON keyed by cell)
     key_column: str = "arch"
     value_column: str | None = None
     higher_is_better: bool = True
@@ -237,8 +237,8 @@ def load_experiment(path: str | Path) -> ExperimentConfig:
 
 def check_experiment(config: ExperimentConfig) -> None:
     """Names that exist, configs that validate, a proxy wherever a strategy needs one."""
+    from nasearch.proxies.table_presets import preset_names
     from nasearch.registry import benchmarks, proxies, spaces, strategies
-    from nasearch.table_scorer import TABLE_PRESETS
 
     spaces.get_class(config.space)
     for name in config.benchmarks:
@@ -256,9 +256,8 @@ def check_experiment(config: ExperimentConfig) -> None:
                              f"(in its [[strategies]] table or the experiment's budget)")
     for spec in config.proxies:
         if spec.table is not None:
-            if spec.table not in TABLE_PRESETS and spec.table != "combined":
-                raise ValueError(f"unknown score table {spec.table!r}; available: "
-                                 f"{', '.join(sorted([*TABLE_PRESETS, 'combined']))}")
+            if spec.table not in preset_names():
+                raise ValueError(f"unknown score table {spec.table!r}; available: {', '.join(preset_names())}")
         elif spec.file is not None:
             if spec.value_column is None:
                 raise ValueError(f"proxy {spec.name!r} reads {spec.file}: say which column with value_column")
@@ -398,23 +397,20 @@ def _benchmark(name: str, share_isomorphic: bool = False, space_name: str = "nb2
 
 def make_scorer(spec: ProxySpec, config: ExperimentConfig, benchmark, store_path: Path | None):
     """The scorer a cell's strategy sees (cached per process: its memory serves every round)."""
+    from nasearch.proxies.table import TableScorer
+    from nasearch.proxies.table_presets import table_scorer
     from nasearch.registry import proxies, spaces
-    from nasearch.table_scorer import TableScorer, combined_scorer, table_scorer
 
     space = spaces.get(config.space)
     key = json.dumps([spec.model_dump(), benchmark.task.name, config.data.model_dump(), config.proxy_seed,
                       str(store_path)], sort_keys=True)
     if key in _SCORERS:
         return _SCORERS[key]
-    if spec.table == "combined":
-        # paper 002: 0.6 * hook_logdet (naswot) + 0.4 * synflow
-        scorer = combined_scorer([table_scorer("naswot", space, benchmark.task),
-                                  table_scorer("synflow", space, benchmark.task)], [0.6, 0.4])
-    elif spec.table is not None:
+    if spec.table is not None:
         scorer = table_scorer(spec.table, space, benchmark.task)
     elif spec.file is not None:
-        scorer = TableScorer.from_csv(space, config.resolve(spec.file), spec.key_column, spec.value_column, name=spec.name,
-                                      higher_is_better=spec.higher_is_better)
+        scorer = TableScorer(config.resolve(spec.file), spec.value_column, space=space, arch_column=spec.key_column,
+                             name=spec.name, higher_is_better=spec.higher_is_better)
     else:
         from nasearch.data import load_batch
         from nasearch.scoring import ProxyScorer

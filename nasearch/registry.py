@@ -20,8 +20,12 @@ T = TypeVar("T")
 
 
 class Registry(Generic[T]):
+    """Name -> class for one kind of part (``kind`` is the plural: "proxies", "strategies")."""
+
     def __init__(self, kind: str, builtin_modules: tuple[str, ...]):
         self.kind = kind
+        # one of the kind, for messages: "strategies" -> "strategy", "spaces" -> "space"
+        self.noun = kind[:-3] + "y" if kind.endswith("ies") else kind.removesuffix("s")
         self.group = f"nasearch.{kind}"
         self._builtin_modules = builtin_modules
         self._classes: dict[str, type[T]] = {}
@@ -31,7 +35,7 @@ class Registry(Generic[T]):
         def decorate(cls: type[T]) -> type[T]:
             existing = self._classes.get(name)
             if existing is not None and existing is not cls:
-                raise ValueError(f"{self.kind[:-1]} {name!r} is registered twice ({existing} and {cls})")
+                raise ValueError(f"{self.noun} {name!r} is registered twice ({existing} and {cls})")
             cls.name = name  # type: ignore[attr-defined]
             self._classes[name] = cls
             return cls
@@ -62,7 +66,7 @@ class Registry(Generic[T]):
             close = difflib.get_close_matches(name, self._classes, n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise KeyError(
-                f"unknown {self.kind[:-1]} {name!r}.{hint} Available: {', '.join(self.available())}"
+                f"unknown {self.noun} {name!r}.{hint} Available: {', '.join(self.available())}"
             ) from None
 
     def get(self, name: str, **kwargs: Any) -> T:

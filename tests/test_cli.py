@@ -46,6 +46,9 @@ def test_search_warmup_with_proxy_and_plot(capsys, tmp_path):
     (["correlate", "--proxy", "nparams", "--sample", "5", "--data", "nowhere.npz"], "does not exist"),
     (["correlate", "--proxy", "epsinas", "--sample", "5", "--proxy-option", "weights"], "KEY=VALUE"),
     (["correlate", "--proxy", "nparams", "--sample", "5", "--benchmark", "nb201-cifar1O"], "Did you mean"),
+    (["correlate", "--proxy", "table:synflw", "--sample", "5"], "unknown score table 'synflw'"),
+    (["correlate", "--proxy", "table:nowhere.csv:synflow", "--sample", "5"], "does not exist"),
+    (["correlate", "--proxy", "table:synflow", "--sample", "5", "--proxy-option", "a=1"], "no proxy options"),
 ])
 def test_bad_arguments_give_one_line_errors(capsys, args, message):
     code, _, err = run(capsys, *args)
@@ -66,3 +69,27 @@ def test_correlate_workers_versus_and_monotonicity(capsys, tmp_path):
     assert parallel["versus"] == "flops" and -1 <= parallel["partial_correlation"] <= 1
     code, _, err = run(capsys, *common, "--no-store", "--workers", "2")
     assert code == 2 and "score store" in err
+
+
+def test_table_proxy_from_a_csv_and_a_preset(capsys, tmp_path, monkeypatch, shared_data):
+    from nasearch.spaces.nb201 import NB201Space
+
+    # a table of one's own over the whole space: the number of convolutions of each cell
+    path = tmp_path / "convs.csv"
+    rows = [f"{a.text},{a.text.count('conv')}" for a in NB201Space().enumerate()]
+    path.write_text("arch,convs\n" + "\n".join(rows) + "\n")
+    code, out, _ = run(capsys, "correlate", "--proxy", f"table:{path}:convs", "--sample", "200", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["n"] == 200 and data["nan"] == 0 and data["spearman"] > 0.3
+    monkeypatch.setenv("NASEARCH_DATA_DIR", str(shared_data))
+    code, out, _ = run(capsys, "search", "--strategy", "rs-warmup", "--proxy", "table:synflow", "--pool", "100",
+                       "--budget", "10", "--rounds", "2")
+    assert code == 0 and "scores read from the table" in out
+
+
+@pytest.mark.parametrize("command", ["correlate", "search"])
+def test_help_explains_table_proxies(capsys, command):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "table:PRESET" in text and "table:PATH:COLUMN" in text and "synflow" in text

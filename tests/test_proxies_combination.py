@@ -1,28 +1,21 @@
-"""Ensembles, partial correlation, the table scorer and parallel scoring."""
+"""Ensembles, partial correlation and parallel scoring."""
 
-import csv
 import itertools
-import json
 import math
 
 import numpy as np
 import pytest
 
 from nasearch import registry
-from nasearch.benchmarks.function import FunctionBenchmark
 from nasearch.data import synthetic_batch
 from nasearch.ensemble import normalised_ranks, rank_average, weighted_combination
 from nasearch.interfaces import TASKS
-from nasearch.loop import run_search
 from nasearch.metrics import partial_correlation
 from nasearch.parallel import iter_scores, score_architectures, score_key
-from nasearch.proxies.table import TableScorer
 from nasearch.scoring import ProxyScorer
 from nasearch.spaces.nb201 import NB201Space
 from nasearch.store import ScoreStore
-from nasearch.strategies._pool import sample_distinct
 
-SPACE = NB201Space()
 TINY = NB201Space(channels=4, cells_per_stage=1)
 CIFAR = TASKS["cifar10"]
 
@@ -79,74 +72,6 @@ def test_partial_correlation_constructed_example():
     assert partial_correlation(y, y, z) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="same length"):
         partial_correlation(x, y, z[:3])
-
-
-# --- table scorer ---------------------------------------------------------------------------
-CELLS = [
-    "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
-    "|avg_pool_3x3~0|+|skip_connect~0|none~1|+|nor_conv_1x1~0|avg_pool_3x3~1|nor_conv_1x1~2|",
-    "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
-]
-
-
-def write_csv(path, rows):
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["net", "net_str", "synflow", "nwot"])
-        writer.writerows(rows)
-
-
-def test_table_scorer_reads_csv_and_gives_nan_for_missing(tmp_path):
-    path = tmp_path / "zc.csv"
-    write_csv(path, [["(0,)", CELLS[0], "44.5", "700"], ["(1,)", CELLS[1], "12.0", "-100000000.0"]])
-    scorer = TableScorer(path, "synflow")
-    archs = [SPACE.parse(c) for c in CELLS]
-    assert np.array_equal(scorer.raw_many(archs), [44.5, 12.0, np.nan], equal_nan=True)
-    assert scorer.calls == 3 and scorer.nan == 1 and scorer.computed == 0
-    nwot = TableScorer.from_spec(f"{path}:nwot")
-    assert nwot(archs[0]) == 700.0 and math.isnan(nwot(archs[1]))  # NASLib's -1e8 placeholder reads as NaN
-    lower = TableScorer(path, "synflow", higher_is_better=False)
-    assert lower(archs[0]) == -44.5 and lower.raw(archs[0]) == 44.5
-    with pytest.raises(KeyError, match="no column 'zen'"):
-        TableScorer(path, "zen")
-    with pytest.raises(ValueError, match="PATH:COLUMN"):
-        TableScorer.from_spec("nocolon")
-
-
-def test_table_scorer_uses_canonical_twins(tmp_path):
-    # the none-edge into node 1 makes edge (1->2)'s op irrelevant: two strings, one network
-    a = SPACE.from_ops(["none", "nor_conv_3x3", "nor_conv_1x1", "skip_connect", "none", "avg_pool_3x3"])
-    b = SPACE.from_ops(["none", "nor_conv_3x3", "avg_pool_3x3", "skip_connect", "none", "avg_pool_3x3"])
-    assert a.text != b.text and SPACE.canonical_key(a) == SPACE.canonical_key(b)
-    path = tmp_path / "t.csv"
-    write_csv(path, [["x", a.text, "5.0", "1"]])
-    assert TableScorer(path, "synflow")(b) == 5.0
-
-
-def test_table_scorer_reads_naslib_json(tmp_path):
-    arch = SPACE.parse(CELLS[1])
-    data = {"cifar10": {str(SPACE.to_tuple(arch)): {"val_accuracy": 80.0, "synflow": {"score": 44.4, "time": 0.5}}}}
-    path = tmp_path / "zc.json"
-    path.write_text(json.dumps(data))
-    scorer = TableScorer(path, "synflow", dataset="cifar10")
-    assert scorer(arch) == 44.4 and scorer.seconds == pytest.approx(0.5)
-    with pytest.raises(KeyError, match="pass dataset="):
-        TableScorer(path, "synflow")
-    with pytest.raises(KeyError, match="no dataset 'cifar100'"):
-        TableScorer(path, "synflow", dataset="cifar100")
-
-
-def test_table_scorer_drives_a_strategy_and_the_loop(tmp_path):
-    pool = sample_distinct(SPACE, np.random.default_rng(7), 6)
-    scores = [3.0, 9.0, 1.0, 7.0, 5.0]  # the sixth cell is missing: NaN, ranked last
-    path = tmp_path / "pool.csv"
-    write_csv(path, [[str(i), a.text, s, 0] for i, (a, s) in enumerate(zip(pool, scores))])
-    scorer = TableScorer(path, "synflow")
-    strategy = registry.strategies.get("rs-warmup", space=SPACE, seed=7, scorer=scorer, pool=6)
-    result = run_search(strategy, FunctionBenchmark(lambda arch: 50.0), budget=6)
-    order = [p.arch for p in result.trajectory]
-    assert order[:5] == [pool[i].text for i in (1, 3, 4, 0, 2)] and order[5] == pool[5].text
-    assert result.manifest["proxy"] == "table:synflow" and result.proxy_nan == 1
 
 
 # --- parallel scoring -----------------------------------------------------------------------

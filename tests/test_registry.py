@@ -8,8 +8,12 @@ from nasearch.registry import Registry
 
 
 def test_unknown_name_suggests_close_matches():
-    with pytest.raises(KeyError, match="Did you mean epsinas"):
+    with pytest.raises(KeyError, match="unknown proxy 'epsinaz'. Did you mean epsinas"):
         registry.proxies.get("epsinaz")
+    with pytest.raises(KeyError, match="unknown strategy 'reaa'"):
+        registry.strategies.get_class("reaa")
+    assert [r.noun for r in (registry.spaces, registry.proxies, registry.strategies, registry.benchmarks)] == [
+        "space", "proxy", "strategy", "benchmark"]
 
 
 def test_third_party_proxy_found_through_entry_point(tmp_path, monkeypatch):

