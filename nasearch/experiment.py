@@ -53,6 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from nasearch.architecture import Architecture
 from nasearch.interfaces import Benchmark, SearchSpace, Strategy, TrainResult
+from nasearch.store import connect
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS experiment_results (
@@ -300,11 +301,7 @@ class ResultStore:
     @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None or self._pid != os.getpid():
-            conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
-            conn.executescript(_SCHEMA)
-            self._conn, self._pid = conn, os.getpid()
+            self._conn, self._pid = connect(self.path, self._timeout, _SCHEMA), os.getpid()
         return self._conn
 
     def finished_rounds(self, experiment: str, cell: str) -> set[int]:

@@ -56,6 +56,16 @@ class ScoreKey:
         return cls(space, proxy, json.dumps(config, sort_keys=True, separators=(",", ":")), data, int(seed))
 
 
+def connect(path: Path, timeout: float, schema: str) -> sqlite3.Connection:
+    """A connection safe beside other processes: write-ahead log, busy timeout, autocommit."""
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+    conn.executescript(schema)
+    return conn
+
+
 class ScoreStore:
     def __init__(self, path: str | Path | None = None, timeout: float = 60.0):
         self.path = Path(path) if path is not None else default_store_path()
@@ -68,12 +78,7 @@ class ScoreStore:
     def conn(self) -> sqlite3.Connection:
         # one connection per process: a forked child must not reuse its parent's
         if self._conn is None or self._pid != os.getpid():
-            conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
-            conn.executescript(_SCHEMA)
-            self._conn, self._pid = conn, os.getpid()
+            self._conn, self._pid = connect(self.path, self._timeout, _SCHEMA), os.getpid()
         return self._conn
 
     def get(self, key: ScoreKey, arch: str) -> float | None:

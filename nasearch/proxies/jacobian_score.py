@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nasearch.interfaces import Batch, Config, Proxy
+from nasearch.proxies._grad import require_labels
 from nasearch.proxies.jacov import correlation_eigenvalues, jacov_statistic
 from nasearch.registry import register_proxy
 
@@ -96,15 +97,6 @@ def loss_input_jacobian(model: nn.Module, inputs: torch.Tensor, labels: torch.Te
     loss = F.cross_entropy(output, labels, reduction="sum")
     (grad,) = torch.autograd.grad(loss, x)
     return grad.detach().reshape(grad.shape[0], -1).double().numpy()
-
-
-def require_labels(batch: Batch, proxy_name: str) -> torch.Tensor:
-    if batch.labels is None:
-        raise ValueError(
-            f"proxy {proxy_name!r} differentiates the loss and needs labels: the batch has none "
-            "(use a labelled .npz file or a synthetic batch, which carries random labels)"
-        )
-    return batch.labels
 
 
 class JacobianScoreConfig(Config):
