@@ -6,8 +6,11 @@ the score store, so an interrupted run loses nothing):
     score    score the sample with the listed proxies on one task, in --workers processes,
              stopping (between chunks of 16 cells) at --until (UTC, HH:MM); each proxy runs in
              its own child process so that its workers' peak RSS can be recorded (memory.json)
-    seed     rescore the first --n cells with initialisation seed 1 (seed noise of a proxy)
-    report   write results.md and the raw-score CSVs from what the store holds
+    timing   median wall and CPU seconds per cell over the first --n cells, one fresh 1-thread process per proxy
+    report   write results.md and the raw-score CSVs from what the store holds (reads notes.md and the
+             copies of memory-*.json / timing-*.json beside this script)
+
+``score --seed 1`` rescores with initialisation seed 1 (seed noise). The scoring order actually used is run.sh.
 
 Sample: ``sample_distinct(NB201Space(), default_rng(0), 1000)``, whose first 200 cells are the
 proxies_b sample, so the scores that run stored (same key) are reused.

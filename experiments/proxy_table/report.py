@@ -226,15 +226,17 @@ def cmd_report(args) -> None:
                     "implementation runs (epsinas at batch 256, as ours). Goal: ours ≤ 2/3 of the reference. "
                     "Spearman on the first 300 cells of the sample beside the reference runs' values (epsinas: "
                     "non-NaN cells).", "",
-                    "Because other jobs (at a higher priority than our `nice -n 10`) held the machine for most of "
-                    "the run, wall-clock seconds are inflated (load average 3–5 on 2 cores; `load.log` below): the "
-                    "columns 'CPU s' are the median CPU time (`time.process_time`) per cell over the first 10 cells "
-                    "of the sample, each proxy in a fresh single-threaded process (`measure.py timing --n 10`), "
-                    "which load inflates far less, and the ratio to the reference uses them.", "",
-                    "| proxy | cells timed | median wall s/arch (run) | median CPU s/arch (10 cells) | wall (10 cells) "
+                    "Because other jobs (at a higher priority than our `nice -n 10`) held about half of the machine "
+                    "from 12:50 to 13:35 UTC (load average 3–5 on 2 cores; `load.log`), the wall-clock seconds of "
+                    "naswot, jacov, snip and grad_norm are inflated; fisher, grasp and later proxies ran on a "
+                    "machine shared only between our two workers. The column 'CPU s' is the median CPU time "
+                    "(`time.process_time`) per cell over the first N cells of the sample, each proxy in a fresh "
+                    "single-threaded process (`measure.py timing --n N`, run while the scoring went on), which "
+                    "load inflates far less; the ratio to the reference uses it.", "",
+                    "| proxy | cells timed | median wall s/arch (run) | median CPU s/arch (N cells) | wall (N cells) | N "
                     "| reference s/arch | CPU / reference | ≤ 2/3? | peak RSS, scoring workers (MiB) "
                     "| peak RSS, timing process (MiB) | Spearman first 300 | reference first 300 |",
-                    "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
             # copies of the run's records (measure.py writes them beside the store)
             mpath = HERE / memory_file(task_name).name
             memory = json.loads(mpath.read_text()) if mpath.is_file() else {}
@@ -253,7 +255,7 @@ def cmd_report(args) -> None:
                 rho300 = sign * rho300
                 n300 = f" ({int(ok.sum())} cells)" if ok.sum() < 300 else ""
                 out.append(f"| {n} | {len(seconds)} | {fmt(med, 3)} | {fmt(t.get('cpu_s'), 3)} | "
-                           f"{fmt(t.get('wall_s'), 3)} | {fmt(ref)} | {fmt(ratio)} | "
+                           f"{fmt(t.get('wall_s'), 3)} | {t.get('n', '–')} | {fmt(ref)} | {fmt(ratio)} | "
                            f"{'' if ratio is None else ('yes' if ratio <= 2 / 3 else 'no')} | "
                            f"{fmt(memory.get(n), 0)} | {fmt(t.get('peak_mib'), 0)} | {fmt(rho300)}{n300} | "
                            f"{fmt(REFERENCE_FIRST300.get(n))} |")
