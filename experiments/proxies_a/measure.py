@@ -120,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
 
     scores = {}
     for name, scorer in scorers.items():  # stored values only; NaN where not scored yet
-        keys = [scorer.space.canonical_key(c) for c in cells]
-        found = store.get_many(scorer.key, keys)
+        keys = [scorer.cache_key(c) for c in cells]  # the key ProxyScorer stores under
+        found = {k: value for k, (value, _) in store.get_many(scorer.key, keys).items()}
         scores[name] = (np.array([found.get(k, math.nan) for k in keys]), np.array([k in found for k in keys]))
     write_results(args, cells, accuracy, scores, scorers, store)
     return 0 if complete else 1

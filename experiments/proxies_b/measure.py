@@ -87,11 +87,11 @@ def cmd_score(args) -> None:
 
 
 def stored_scores(name: str, space, task, batch, archs, store) -> np.ndarray:
-    from nasearch.parallel import score_key
+    from nasearch.scoring import ProxyScorer
 
-    key = score_key(space, registry.proxies.get(name), task, batch, SEED)
-    keys = [space.canonical_key(a) for a in archs]
-    found = store.get_many(key, keys)
+    scorer = ProxyScorer(space, registry.proxies.get(name), task, batch, None, SEED)
+    keys = [scorer.cache_key(a) for a in archs]  # the key ProxyScorer stores under
+    found = {k: value for k, (value, _) in store.get_many(scorer.key, keys).items()}
     return np.array([found.get(k, np.inf) for k in keys], dtype=float)  # inf: not scored yet
 
 
