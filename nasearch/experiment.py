@@ -40,7 +40,6 @@ import json
 import math
 import multiprocessing
 import os
-import sqlite3
 import time
 import tomllib
 import zlib
@@ -53,7 +52,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from nasearch.architecture import Architecture
 from nasearch.interfaces import Benchmark, SearchSpace, Strategy, TrainResult
-from nasearch.store import connect
+from nasearch.store import SqliteFile
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS experiment_results (
@@ -288,21 +287,10 @@ def cells(config: ExperimentConfig) -> list[Cell]:
 
 # --- the results table -------------------------------------------------------------------------
 
-class ResultStore:
+class ResultStore(SqliteFile):
     """The ``experiment_results`` table of a SQLite file (usually the score store's file)."""
 
-    def __init__(self, path: str | Path, timeout: float = 60.0):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._timeout = timeout
-        self._pid = -1
-        self._conn: sqlite3.Connection | None = None
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        if self._conn is None or self._pid != os.getpid():
-            self._conn, self._pid = connect(self.path, self._timeout, _SCHEMA), os.getpid()
-        return self._conn
+    schema = _SCHEMA
 
     def finished_rounds(self, experiment: str, cell: str) -> set[int]:
         rows = self.conn.execute("SELECT round FROM experiment_results WHERE experiment=? AND cell=?",

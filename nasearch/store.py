@@ -56,19 +56,17 @@ class ScoreKey:
         return cls(space, proxy, json.dumps(config, sort_keys=True, separators=(",", ":")), data, int(seed))
 
 
-def connect(path: Path, timeout: float, schema: str) -> sqlite3.Connection:
-    """A connection safe beside other processes: write-ahead log, busy timeout, autocommit."""
-    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-    conn.executescript(schema)
-    return conn
+class SqliteFile:
+    """One SQLite file with its schema, opened lazily once per process.
 
+    The connection uses a write-ahead log and a busy timeout, so several processes can share
+    the file; a forked child opens its own instead of reusing its parent's.
+    """
 
-class ScoreStore:
-    def __init__(self, path: str | Path | None = None, timeout: float = 60.0):
-        self.path = Path(path) if path is not None else default_store_path()
+    schema = ""
+
+    def __init__(self, path: str | Path, timeout: float = 60.0):
+        self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._timeout = timeout
         self._pid = -1
@@ -76,10 +74,28 @@ class ScoreStore:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        # one connection per process: a forked child must not reuse its parent's
         if self._conn is None or self._pid != os.getpid():
-            self._conn, self._pid = connect(self.path, self._timeout, _SCHEMA), os.getpid()
+            conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+            conn.executescript(self.schema)
+            self._conn, self._pid = conn, os.getpid()
         return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None and self._pid == os.getpid():
+            self._conn.close()
+        self._conn = None
+
+
+class ScoreStore(SqliteFile):
+    """Proxy scores keyed by ``ScoreKey`` and architecture (default file: ``default_store_path()``)."""
+
+    schema = _SCHEMA
+
+    def __init__(self, path: str | Path | None = None, timeout: float = 60.0):
+        super().__init__(path if path is not None else default_store_path(), timeout)
 
     def get(self, key: ScoreKey, arch: str) -> float | None:
         """The stored score (NaN if it was undefined), or None if it was never computed."""
@@ -134,7 +150,3 @@ class ScoreStore:
         ).fetchall()
         return [r[0] for r in rows]
 
-    def close(self) -> None:
-        if self._conn is not None and self._pid == os.getpid():
-            self._conn.close()
-        self._conn = None
