@@ -57,13 +57,13 @@ def main() -> None:
     cells = [representatives[i] for i in rng.choice(len(representatives), size=args.cells, replace=False)]
     seconds = {m: [] for m in METHODS}
     values = {m: [] for m in METHODS}
-    peak_after_narrow = 0.0
+    peak_after_first_cell = 0.0
     for text in cells:
         for method in METHODS:
             value, cpu = timed_score(space, text, batch, *method)
             values[method].append(value)
             seconds[method].append(cpu)
-        peak_after_narrow = peak_after_narrow or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak_after_first_cell = peak_after_first_cell or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     def agreement(dtype: str) -> str:
@@ -93,7 +93,7 @@ def main() -> None:
               f"{min(seconds[('plain', 'float32')]):.3f} s.",
               f"- float32: {agreement('float32')}.",
               f"- float64: {agreement('float64')}.",
-              f"- Peak resident memory: {peak_after_narrow:.0f} MiB after the first cell (narrow and plain run), "
+              f"- Peak resident memory: {peak_after_first_cell:.0f} MiB after the first cell (narrow and plain run), "
               f"{peak:.0f} MiB at the end; this process ran both paths; a process running only the narrow path "
               "peaked at 733 MiB in the whole-space run (`whole_space_cifar10.md`).",
               "- Whole space measured (not extrapolated): the main job's cold run pre-scored all 15,625 cells "

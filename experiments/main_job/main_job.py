@@ -50,7 +50,7 @@ def main() -> None:
     store = ScoreStore(args.store)
     scorer = make_scorer(space, benchmark.task, "epsinas", PROXY_CONFIG, data="grey", batch_size=256, store=store)
     prescore, stored_before = 0.0, len(store.seconds(scorer.key))
-    if args.rounds * args.pool > sum(1 for _ in space.enumerate()):
+    if args.rounds * args.pool > len(space):
         # the warm-up pools of all rounds together cover most of the space: score it once in
         # parallel (each isomorphism class once); the searches then read the store
         t = time.perf_counter()
