@@ -138,6 +138,14 @@ class Proxy(ABC):
     # the same canonical key share one score (computed on the class representative). False
     # for anything that counts layers a dead branch still has (parameters, FLOPs, ReLU codes).
     isomorphism_invariant: ClassVar[bool] = False
+    # False when the score reads only the network's output, loss and gradients: the scorer
+    # then asks the network (if it offers ``skip_dead_branches()``) not to compute branches
+    # whose value is multiplied by zero before the output. True for anything that reads
+    # hidden activations as they are (ReLU codes), which dead branches still produce.
+    needs_dead_branches: ClassVar[bool] = True
+    # True when the proxy's passes run faster on CPU with 4-D tensors in channels-last
+    # layout (measured per proxy; the values change only by float rounding).
+    prefers_channels_last: ClassVar[bool] = False
     Config: ClassVar[type[Config]] = Config
 
     def __init__(self, **config: Any) -> None:

@@ -8,6 +8,7 @@ better; NaN stays NaN).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Iterable, Sequence
@@ -30,9 +31,22 @@ def build_model(space: SearchSpace, arch: Architecture, task: Task, proxy: Proxy
     """
     if not proxy.needs_random_init:
         with torch.device("meta"):
-            return space.build(arch, task)
-    torch.manual_seed(seed)
-    return space.build(arch, task)
+            model = space.build(arch, task)
+    else:
+        torch.manual_seed(seed)
+        model = space.build(arch, task)
+    if not proxy.needs_dead_branches and hasattr(model, "skip_dead_branches"):
+        model.skip_dead_branches()
+    if proxy.prefers_channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+def batch_for(proxy: Proxy, batch: Batch) -> Batch:
+    """``batch`` in the memory layout the proxy runs fastest with (same values)."""
+    if proxy.prefers_channels_last and batch.inputs.ndim == 4:
+        return dataclasses.replace(batch, inputs=batch.inputs.contiguous(memory_format=torch.channels_last))
+    return batch
 
 
 def compute_score(space: SearchSpace, arch: Architecture, task: Task, proxy: Proxy, batch: Batch,
@@ -48,7 +62,7 @@ def compute_score(space: SearchSpace, arch: Architecture, task: Task, proxy: Pro
     model = build_model(space, arch, task, proxy, seed)
     if proxy.needs_random_init:
         torch.manual_seed(seed)
-    value = float(proxy.score(model, batch))
+    value = float(proxy.score(model, batch_for(proxy, batch)))
     return value, time.perf_counter() - start
 
 

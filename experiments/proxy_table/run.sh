@@ -23,3 +23,13 @@ for p in zico snip_snr lnwot tcet_snip grad_sign gsnr combined tcet_synflow js j
 done
 # 5. the costly Jacobian family (not reached in this run)
 $M --task cifar10 --n 200 --proxies pjs pjsc wpjs wpjsi sns snsc lns lnsc mnjs mnjsc grasp_snr cv
+# 6. Second session (2026-11-24 from 15:50 UTC), after networks began skipping dead branches and
+#    running channels-last for the proxies that allow it (about 2x faster; values change by float
+#    rounding only, see notes.md): the rest of the list, cheapest first, then ImageNet16-120,
+#    then the costly Jacobian family.
+UNTIL=${UNTIL2:-17:20}
+M="nice -n 10 $PWD/.venv/bin/python experiments/proxy_table/measure.py score --workers 2 --until $UNTIL"
+REST="grad_sign gsnr combined tcet_synflow js jsc pjs pjsc wpjs wpjsi cv grasp_snr"
+for p in $REST; do $M --task cifar10 --proxies $p; done
+for p in $REST; do $M --task imagenet16 --proxies $p; done
+for p in sns snsc lns lnsc mnjs mnjsc; do $M --task cifar10 --proxies $p; done

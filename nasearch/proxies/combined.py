@@ -41,6 +41,7 @@ class Combined(Proxy):
     """α·standardised naswot + (1-α)·standardised log synflow (higher is better)."""
 
     higher_is_better = True
+    prefers_channels_last = True
     needs_data = True
     needs_gradients = True
     Config = CombinedConfig

@@ -118,6 +118,7 @@ def saliency_per_layer(kind: Saliency, model: nn.Module, batch: Batch, proxy_nam
 
 class _Ssnr(Proxy):
     higher_is_better = True
+    prefers_channels_last = True
     needs_gradients = True
     Config = SnrConfig
     saliency: Saliency = "snip"
@@ -140,6 +141,7 @@ class SnipSnr(_Ssnr):
 
     needs_data = True
     needs_labels = True
+    needs_dead_branches = False
     saliency = "snip"
 
 
@@ -149,6 +151,7 @@ class GraspSnr(_Ssnr):
 
     needs_data = True
     needs_labels = True
+    needs_dead_branches = False
     saliency = "grasp"
 
 

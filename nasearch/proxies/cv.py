@@ -56,8 +56,10 @@ class Cv(Proxy):
     """std/mean of the untrained minibatch accuracy over ``inits`` initialisations (lower is better)."""
 
     higher_is_better = False
+    prefers_channels_last = True
     needs_data = True
     needs_labels = True
+    needs_dead_branches = False  # reads only the outputs
     needs_random_init = False  # it initialises the network itself, ``inits`` times
     Config = CvConfig
 

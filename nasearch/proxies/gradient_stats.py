@@ -80,9 +80,11 @@ class GradSignConfig(Config):
 
 class _GradientStatistic(Proxy):
     higher_is_better = True
+    prefers_channels_last = True
     needs_data = True
     needs_labels = True
     needs_gradients = True
+    needs_dead_branches = False
 
 
 @register_proxy("zico")

@@ -114,9 +114,11 @@ class _InputJacobianScore(Proxy):
     amplitudes: ClassVar[tuple[float, ...]] = ()
     times_clean: ClassVar[bool] = False
     higher_is_better = True
+    prefers_channels_last = True
     needs_data = True
     needs_labels = True
     needs_gradients = True
+    needs_dead_branches = False
     Config = JacobianScoreConfig
 
     def similarity_of(self, rows: np.ndarray) -> float:

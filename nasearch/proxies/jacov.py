@@ -64,8 +64,10 @@ class Jacov(Proxy):
     """Eigenvalue score of the input-Jacobian correlation (higher is better)."""
 
     higher_is_better = True
+    prefers_channels_last = True
     needs_data = True
     needs_gradients = True
+    needs_dead_branches = False
     Config = JacovConfig
 
     def score(self, model: nn.Module, batch: Batch) -> float:

@@ -94,6 +94,7 @@ class Naswot(Proxy):
     """log|det K| of the activation-pattern kernel over all ReLUs (higher is better)."""
 
     higher_is_better = True
+    prefers_channels_last = True
     needs_data = True
     Config = NaswotConfig
 
@@ -116,6 +117,7 @@ class Lnwot(Proxy):
     """Σ over ReLU calls of log|det K_l| (higher is better); see the module docstring for singular layers."""
 
     higher_is_better = True
+    prefers_channels_last = True
     needs_data = True
     Config = LnwotConfig
 

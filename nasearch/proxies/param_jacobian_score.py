@@ -74,9 +74,11 @@ class _ParamJacobianScore(Proxy):
     similarity: ClassVar[Literal["eigen", "cosine"]] = "eigen"
     weighting: ClassVar[Weighting] = "mean"
     higher_is_better = True
+    prefers_channels_last = True
     needs_data = True
     needs_labels = True
     needs_gradients = True
+    needs_dead_branches = False
     Config = ParamJacobianConfig
 
     def tensor_scores(self, model: nn.Module, batch: Batch) -> list[float]:

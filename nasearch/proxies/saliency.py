@@ -81,6 +81,8 @@ def fisher_per_layer(model: nn.Module, inputs: torch.Tensor, labels: torch.Tenso
 
 class _LabelledSaliency(Proxy):
     higher_is_better = True
+    prefers_channels_last = True
+    needs_dead_branches = False
     needs_data = True
     needs_labels = True
     needs_gradients = True

@@ -157,19 +157,36 @@ def make_op(op: str, channels: int) -> nn.Module:
     raise ValueError(f"unknown NAS-Bench-201 op {op!r}")
 
 
+def live_nodes(ops: Sequence[str]) -> tuple[bool, bool, bool, bool]:
+    """Whether each node's value can reach the cell output through an op other than ``none``."""
+    live = [True, False, False, True]
+    for node in (2, 1):
+        live[node] = any(
+            source == node and live[target] and op != "none" for (source, target), op in zip(EDGES, ops)
+        )
+    return live[0], live[1], live[2], live[3]
+
+
 class Cell(nn.Module):
     def __init__(self, ops: Sequence[str], channels: int):
         super().__init__()
         self.ops = tuple(ops)
         self.edges = nn.ModuleList(make_op(op, channels) for op in ops)
+        self.live = live_nodes(self.ops)
+        self.skip_dead = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        nodes = [x]
+        nodes: list[torch.Tensor | None] = [x]
         for target in range(1, 4):
+            if self.skip_dead and not self.live[target]:
+                nodes.append(None)
+                continue
             total = None
             for (source, tgt), layer in zip(EDGES, self.edges):
                 if tgt == target:
-                    out = layer(nodes[source])
+                    # only a `none` edge leaves a dead node: it gives zeros from any input
+                    source_value = nodes[source] if nodes[source] is not None else x
+                    out = layer(source_value)
                     total = out if total is None else total + out
             nodes.append(total)
         return nodes[3]
@@ -211,6 +228,20 @@ class NB201Network(nn.Module):
         self.lastact = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=False))
         self.global_pooling = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c, num_classes)
+
+    def skip_dead_branches(self) -> None:
+        """Stop computing nodes whose every way to the cell output goes through ``none``.
+
+        Their ops are multiplied by zero before they reach the output, so the output and
+        every gradient are unchanged (the dead weights' gradients stay exactly zero) while
+        the forward and backward passes get cheaper. Hidden activations of the skipped ops
+        are no longer produced, so only proxies that read outputs, losses and gradients may
+        ask for this (``Proxy.needs_dead_branches = False``). The one thing lost: an inf or
+        NaN inside a dead branch no longer turns the output into NaN.
+        """
+        for cell in self.cells:
+            if isinstance(cell, Cell):
+                cell.skip_dead = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         features = self.lastact(self.cells(self.stem(x)))
