@@ -1,6 +1,7 @@
 import io
 import json
 import math
+import os
 import pickle
 
 import numpy as np
@@ -51,6 +52,16 @@ def test_table_benchmark_csv_and_json(tmp_path):
     json_path = tmp_path / "t.json"
     json_path.write_text(json.dumps({CELL: {"val": 70.0}}))
     assert TableBenchmark(json_path, valid_column="val", test_column=None).train(SPACE.parse(CELL)).test_accuracy == 70
+
+
+def test_table_is_parsed_once_per_file_version(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(f"arch,valid_accuracy,test_accuracy\n\"{CELL}\",80.5,81.0\n")
+    first, second = TableBenchmark(path), TableBenchmark(path)
+    assert first._results is second._results  # the second construction reused the parse
+    path.write_text(f"arch,valid_accuracy,test_accuracy\n\"{CELL}\",50.0,51.0\n")
+    os.utime(path, ns=(1, 1))  # a new version even where the clock is coarse
+    assert TableBenchmark(path).train(SPACE.parse(CELL)).test_accuracy == 51.0
 
 
 def test_table_benchmark_errors_name_the_problem(tmp_path):

@@ -77,7 +77,7 @@ _BENCH: dict = {}
 
 
 def benchmark(name: str):
-    if name not in _BENCH:  # registry.benchmarks.get reads the table anew each call
+    if name not in _BENCH:
         _BENCH[name] = registry.benchmarks.get(name)
     return _BENCH[name]
 

@@ -27,7 +27,7 @@ NASLIB_COLUMNS = {"synflow": "synflow", "snip": "snip", "grad_norm": "grad_norm"
 
 # published (Spearman, Spearman top-10%, Kendall, Kendall top-10%, top-10%/top-10% %, top-64/top-5%)
 # P0 = paper 000 (epsinas) Table 2; P2 = paper 002 Tables I-II; P4 = paper 004 Table 2 (Kendall only);
-# PX = ../shared/PROXIES.md (nparams: all-cell figure; zico, gsnr: their papers via PROXIES.md)
+# P1 = paper 001 Table 2; PX = ../shared/PROXIES.md (nparams: all-cell figure; zico, gsnr: their papers via PROXIES.md)
 PUBLISHED = {
     "cifar10": {
         "synflow": ((0.74, 0.18, 0.54, 0.12, 45.75, 29), "P0"),
@@ -43,7 +43,8 @@ PUBLISHED = {
         "nparams": ((0.75, None, 0.58, None, None, None), "ρ: PX; τ: P4"),
         "flops": ((None, None, 0.58, None, None, None), "P4"),
         "zico": ((0.80, None, 0.61, None, None, None), "ρ: PX; τ: P4"),
-        "gsnr": ((0.845, None, None, None, None, None), "PX"),
+        "gsnr": ((0.845, None, 0.661, None, None, None), "P1 (ρ also PX)"),
+        "tcet_synflow": ((None, None, 0.65, None, None, None), "P4 (row read from a garbled table)"),
         "lnwot": ((None, None, 0.57, None, None, None), "P4"),
         "synflow_snr": ((None, None, 0.63, None, None, None), "P4"),
         "snip_snr": ((None, None, 0.68, None, None, None), "P4"),
@@ -62,7 +63,9 @@ PUBLISHED = {
         "combined": ((0.78, None, None, None, None, None), "P2"),
         "nparams": ((None, None, 0.52, None, None, None), "P4"),
         "flops": ((None, None, 0.52, None, None, None), "P4"),
-        "zico": ((None, None, 0.60, None, None, None), "P4"),
+        "zico": ((0.79, None, 0.60, None, None, None), "ρ: P1; τ: P1, P4"),
+        "gsnr": ((0.793, None, 0.608, None, None, None), "P1"),
+        "tcet_synflow": ((None, None, 0.58, None, None, None), "P4 (row read from a garbled table)"),
         "lnwot": ((None, None, 0.56, None, None, None), "P4"),
         "synflow_snr": ((None, None, 0.59, None, None, None), "P4"),
         "snip_snr": ((None, None, 0.63, None, None, None), "P4"),
@@ -170,7 +173,10 @@ def cmd_report(args) -> None:
         "(float32, weights 1e-7 and 1, train mode). NaN scores are left out of the correlations and counted.",
         "",
         "Published figures in parentheses, on all 15,625 cells (NaN omitted). Sources: P0 = paper 000 (epsinas) "
-        "Table 2; P2 = paper 002 Tables I–II; P4 = paper 004 Table 2 (Kendall τ only); PX = `../shared/PROXIES.md`. "
+        "Table 2; P1 = paper 001 Table 2 (zico, ξ-gsnr, grad_sign); P2 = paper 002 Tables I–II; P4 = paper 004 Table 2 "
+        "(Kendall τ only; its T-CET(Synflow) row is garbled in our copy and read by column position); "
+        "PX = `../shared/PROXIES.md`. No published NB201 figure exists in the five papers for grasp_snr, cv or the "
+        "Jacobian-score family (paper 003 reports those in plots only). "
         "With 1,000 cells, the top-10% metrics rest on the 100 most accurate cells, and top-64/top-5% counts how "
         "many of the 64 best-scored cells lie among the 5% most accurate (at most 50 of 1,000; in the papers 64 of "
         "15,625 against the top 781): the top-64/top-5% column is not comparable with the published one, and the "

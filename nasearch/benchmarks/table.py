@@ -32,6 +32,54 @@ def _float(value: Any) -> float:
     return float(value)
 
 
+_TABLE_CACHE: dict[tuple, dict[str, TrainResult]] = {}
+_TABLE_CACHE_SIZE = 8
+
+
+def _parsed_table(path: str, mtime_ns: int, size: int, space: SearchSpace, arch_column: str, valid_column: str,
+                  test_column: str | None, cost_column: str | None) -> dict[str, TrainResult]:
+    key = (path, mtime_ns, size, type(space), space.name, arch_column, valid_column, test_column, cost_column)
+    if key not in _TABLE_CACHE:
+        if len(_TABLE_CACHE) >= _TABLE_CACHE_SIZE:
+            _TABLE_CACHE.pop(next(iter(_TABLE_CACHE)))
+        _TABLE_CACHE[key] = _parse_table(Path(path), space, arch_column, valid_column, test_column, cost_column)
+    return _TABLE_CACHE[key]
+
+
+def _read_rows(path: Path) -> list[dict[str, Any]]:
+    if path.suffix.lower() == ".json":
+        data = json.loads(path.read_text())
+        if isinstance(data, dict):
+            return [{"arch": key, **value} for key, value in data.items()]
+        return list(data)
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _parse_table(path: Path, space: SearchSpace, arch_column: str, valid_column: str, test_column: str | None,
+                 cost_column: str | None) -> dict[str, TrainResult]:
+    rows = _read_rows(path)
+    if not rows:
+        raise ValueError(f"{path} has no rows")
+    columns = set(rows[0])
+    for column in (arch_column, valid_column):
+        if column not in columns:
+            raise KeyError(f"{path} has no column {column!r}; its columns are {', '.join(sorted(columns))}")
+    if test_column is not None and test_column not in columns:
+        raise KeyError(f"{path} has no test column {test_column!r}; columns: {', '.join(sorted(columns))}")
+    results: dict[str, TrainResult] = {}
+    for number, row in enumerate(rows, start=1):
+        try:
+            arch = space.parse(str(row[arch_column]))
+        except ValueError as err:
+            raise ValueError(f"{path}, row {number}: {err}") from None
+        valid = _float(row[valid_column])
+        test = _float(row[test_column]) if test_column else valid
+        cost = _float(row[cost_column]) if cost_column else math.nan
+        results[arch.text] = TrainResult(valid, test, cost)
+    return results
+
+
 class TableBenchmark(Benchmark):
     """Accuracies from a CSV/JSON table (see module docstring for the format)."""
 
@@ -44,36 +92,12 @@ class TableBenchmark(Benchmark):
         self.space_name = self.space.name
         self.task = TASKS[task] if isinstance(task, str) else task
         self.name = name or f"table:{self.path.name}"
-        rows = self._read_rows()
-        if not rows:
-            raise ValueError(f"{self.path} has no rows")
-        columns = set(rows[0])
-        for column in (arch_column, valid_column):
-            if column not in columns:
-                raise KeyError(f"{self.path} has no column {column!r}; its columns are {', '.join(sorted(columns))}")
-        if test_column is not None and test_column not in columns:
-            raise KeyError(f"{self.path} has no test column {test_column!r}; columns: {', '.join(sorted(columns))}")
-        self._results: dict[str, TrainResult] = {}
-        for number, row in enumerate(rows, start=1):
-            try:
-                arch = self.space.parse(str(row[arch_column]))
-            except ValueError as err:
-                raise ValueError(f"{self.path}, row {number}: {err}") from None
-            valid = _float(row[valid_column])
-            test = _float(row[test_column]) if test_column else valid
-            cost = _float(row[cost_column]) if cost_column else math.nan
-            self._results[arch.text] = TrainResult(valid, test, cost)
-
-    def _read_rows(self) -> list[dict[str, Any]]:
         if not self.path.is_file():
             raise FileNotFoundError(f"benchmark table {str(self.path)!r} does not exist")
-        if self.path.suffix.lower() == ".json":
-            data = json.loads(self.path.read_text())
-            if isinstance(data, dict):
-                return [{"arch": key, **value} for key, value in data.items()]
-            return list(data)
-        with self.path.open(newline="") as handle:
-            return list(csv.DictReader(handle))
+        stat = self.path.stat()
+        # tables are read-only: one parse per file version and column choice per process
+        self._results = _parsed_table(str(self.path.resolve()), stat.st_mtime_ns, stat.st_size, self.space,
+                                      arch_column, valid_column, test_column, cost_column)
 
     def train(self, arch: Architecture) -> TrainResult:
         try:
