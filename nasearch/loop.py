@@ -91,8 +91,13 @@ def run_search(strategy: Strategy, benchmark: Benchmark, budget: int,
     best_valid, best_test = -math.inf, math.nan
     train_seconds = 0.0
     repeats = in_a_row = 0
-    # a scorer may be shared between rounds (and its cache with it): report this run's share
-    calls0, seconds0, nan0 = (getattr(scorer, attr, 0) for attr in ("calls", "seconds", "nan"))
+    # a scorer may be shared between rounds (and its cache with it): report this run's share.
+    # Proxy seconds are what the scores this run used cost to compute, including scores read
+    # from the store (at their stored cost), so warm and cold runs are charged alike.
+    if hasattr(scorer, "begin_run"):
+        scorer.begin_run()
+    cost_attr = "charged_seconds" if hasattr(scorer, "charged_seconds") else "seconds"
+    calls0, seconds0, nan0 = (getattr(scorer, attr, 0) for attr in ("calls", cost_attr, "nan"))
     start = time.perf_counter()
     while len(trained) < budget:
         arch = strategy.ask()
@@ -123,7 +128,7 @@ def run_search(strategy: Strategy, benchmark: Benchmark, budget: int,
             best_valid=best_valid,
             best_test=best_test,
             proxy_calls=getattr(scorer, "calls", 0) - calls0,
-            proxy_seconds=getattr(scorer, "seconds", 0.0) - seconds0,
+            proxy_seconds=getattr(scorer, cost_attr, 0.0) - seconds0,
             train_seconds=train_seconds,
             wall_seconds=time.perf_counter() - start,
         ))

@@ -87,10 +87,18 @@ class ProxyScorer:
         self.computed = 0  # scores actually computed (not found in memory or store)
         self.seconds = 0.0  # time spent computing
         self.nan = 0  # NaN scores handed out
+        # what the distinct scores handed out since begin_run() cost when they were computed,
+        # here or in an earlier process (the store keeps each score's seconds)
+        self.charged_seconds = 0.0
+        self._charged: set[str] = set()
 
     def cache_key(self, arch: Architecture) -> str:
         """Canonical key for isomorphism-invariant proxies, else the cell's own string."""
         return self.space.canonical_key(arch) if self.proxy.isomorphism_invariant else arch.text
+
+    def begin_run(self) -> None:
+        """Start charging anew: a search run pays once for each distinct score it uses."""
+        self._charged = set()
 
     def raw(self, arch: Architecture) -> float:
         """The proxy's own value (sign as the proxy defines it)."""
@@ -136,6 +144,10 @@ class ProxyScorer:
         finally:
             self._flush(pending)
         values = np.array([self._memory[k] for k in keys], dtype=float)
+        for key in dict.fromkeys(keys):
+            if key not in self._charged:
+                self._charged.add(key)
+                self.charged_seconds += self._cost.get(key, 0.0)
         self.calls += len(archs)
         self.nan += int(np.isnan(values).sum())
         return values

@@ -144,3 +144,27 @@ def test_best_accuracy_trajectory_is_monotone_and_manifest_reproduces():
 def test_warmup_strategy_without_proxy_is_a_clear_error():
     with pytest.raises(ValueError, match="proxy"):
         registry.strategies.get("rea-warmup", space=SPACE, seed=0)
+
+
+def test_scores_read_from_the_store_are_charged_at_their_stored_cost(tmp_path):
+    from nasearch.data import synthetic_batch
+    from nasearch.interfaces import TASKS
+    from nasearch.scoring import ProxyScorer
+    from nasearch.store import ScoreStore
+
+    tiny = NB201Space(channels=4, cells_per_stage=1)
+    task = TASKS["cifar10"]
+    batch = synthetic_batch("normal", task, 8)
+    store = ScoreStore(tmp_path / "scores.sqlite")
+
+    def search(scorer):
+        strategy = registry.strategies.get("rs-warmup", space=tiny, seed=0, scorer=scorer, pool=12)
+        return run_search(strategy, CountingBenchmark(), budget=5).trajectory[-1].proxy_seconds
+
+    cold_scorer = ProxyScorer(tiny, registry.proxies.get("naswot"), task, batch, store)
+    cold = search(cold_scorer)
+    assert cold == pytest.approx(cold_scorer.seconds) and cold > 0
+    assert search(cold_scorer) == pytest.approx(cold)  # a second run on the same scorer pays again
+    warm_scorer = ProxyScorer(tiny, registry.proxies.get("naswot"), task, batch, store)
+    assert search(warm_scorer) == pytest.approx(cold)  # a fresh process reading the store pays the same
+    assert warm_scorer.computed == 0
