@@ -1,4 +1,5 @@
-"""Skipping dead branches and channels-last layout: faster passes, the same proxy values."""
+"""Skipping dead branches and channels-last layout: faster passes, the same proxy values; and
+gradient proxies keep nothing of a network once they have scored it."""
 
 import math
 
@@ -93,3 +94,22 @@ def test_channels_last_changes_values_by_rounding_only(name, monkeypatch):
         assert math.isnan(channels_last)
     else:
         assert channels_last == pytest.approx(contiguous, rel=1e-3, abs=1e-6)
+
+
+@pytest.mark.parametrize("name", _proxies_where("needs_gradients", True))
+def test_gradient_proxies_leave_nothing_behind(name):
+    """No .grad on the weights, no hook, and nothing holding the network once the score is back."""
+    import gc
+    import weakref
+
+    proxy = registry.proxies.get(name)
+    batch = synthetic_batch("normal", CIFAR, 16, seed=0)
+    torch.manual_seed(0)
+    model = TINY.build(TINY.parse(DEAD_1), CIFAR)
+    proxy.score(model, batch)
+    assert all(p.grad is None for p in model.parameters())
+    assert not any(m._forward_hooks or m._backward_hooks for m in model.modules())
+    alive = weakref.ref(model)
+    del model
+    gc.collect()
+    assert alive() is None
