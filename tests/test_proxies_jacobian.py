@@ -233,3 +233,38 @@ def test_monotonicity_equals_paper_formula_with_ties_and_nan():
     assert monotonicity(t, np.exp(t)) == pytest.approx(1.0)
     assert monotonicity(t, -np.exp(t)) == pytest.approx(1.0)
     assert monotonicity(t, np.sin(t)) < 0.3
+
+
+def test_family_scoring_shares_jacobians_and_matches_each_proxy():
+    from nasearch.data import synthetic_batch
+    from nasearch.interfaces import TASKS
+    from nasearch.proxies import jacobian_score
+    from nasearch.spaces.nb201 import NB201Space
+
+    space, task = NB201Space(channels=4, cells_per_stage=1), TASKS["cifar10"]
+    arch = space.parse("|nor_conv_3x3~0|+|avg_pool_3x3~0|skip_connect~1|+|nor_conv_1x1~0|none~1|nor_conv_3x3~2|")
+    batch = synthetic_batch("normal", task, 12, seed=1)
+    names = ["js", "jsc", "sns", "snsc", "lns", "lnsc", "mnjs", "mnjsc"]
+    family = [proxies.get(n) for n in names]
+
+    def model():
+        torch.manual_seed(0)
+        return space.build(arch, task)
+
+    one_by_one = [p.score(model(), batch) for p in family]
+    passes = []
+    original = jacobian_score.loss_input_jacobian
+
+    def counting(*args):
+        passes.append(1)
+        return original(*args)
+
+    jacobian_score.loss_input_jacobian = counting
+    try:
+        together = jacobian_score.score_family(model(), batch, family)
+    finally:
+        jacobian_score.loss_input_jacobian = original
+    assert together == one_by_one
+    assert len(passes) == 4  # clean, 1/10, 10, 100
+    with pytest.raises(ValueError, match="one noise draw"):
+        jacobian_score.score_family(model(), batch, [proxies.get("sns"), proxies.get("lns", seed=1)])

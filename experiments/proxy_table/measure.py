@@ -6,6 +6,7 @@ the score store, so an interrupted run loses nothing):
     score    score the sample with the listed proxies on one task, in --workers processes,
              stopping (between chunks of 16 cells) at --until (UTC, HH:MM); each proxy runs in
              its own child process so that its workers' peak RSS can be recorded (memory.json)
+    score-family  the input-Jacobian family (js … mnjsc) with one Jacobian pass per amplitude and cell
     timing   median wall and CPU seconds per cell over the first --n cells, one fresh 1-thread process per proxy
     report   write results.md and the raw-score CSVs from what the store holds (reads notes.md and the
              copies of memory-*.json / timing-*.json beside this script)
@@ -173,6 +174,70 @@ def cmd_timing(args) -> None:
         path.write_text(json.dumps(result, indent=1))
 
 
+_FAMILY: dict = {}
+
+
+def _family_init(task_name: str, names: list[str]) -> None:
+    import torch
+
+    torch.set_num_threads(1)
+    space, task, _ = setup(task_name, 0)
+    _FAMILY.update(space=space, task=task, proxies=[registry.proxies.get(n) for n in names],
+                   batch=batch_for(task, names[0]))
+
+
+def _family_one(text: str) -> tuple[list[float], float]:
+    import torch
+
+    from nasearch.proxies.jacobian_score import score_family
+    from nasearch.scoring import batch_for as layout_for, build_model
+
+    f = _FAMILY
+    start = time.perf_counter()
+    first = f["proxies"][0]  # the family shares flags (no dead branches, channels-last)
+    model = build_model(f["space"], f["space"].parse(text), f["task"], first, SEED)
+    torch.manual_seed(SEED)  # as compute_score does before a proxy with random initialisation runs
+    values = score_family(model, layout_for(first, f["batch"]), f["proxies"])
+    return values, time.perf_counter() - start
+
+
+def cmd_score_family(args) -> None:
+    """The input-Jacobian family (js … mnjsc) in one pass per cell: each Jacobian computed once.
+
+    Values are each proxy's own (``jacobian_score.score_family``); the store gets one row per
+    proxy and cell under the proxy's own key, with the family's seconds for the cell.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+
+    from nasearch.scoring import ProxyScorer
+
+    space, task, archs = setup(args.task, args.n)
+    names = list(args.proxies)
+    proxies = [registry.proxies.get(n) for n in names]
+    batch = batch_for(task, names[0])
+    keys = [ProxyScorer(space, p, task, batch, None, SEED).key for p in proxies]
+    store = ScoreStore(args.store)
+    until = deadline_ts(args.until)
+    todo = [a.text for a in archs if any(a.text not in store.get_many(k, [a.text]) for k in keys)]
+    print(f"{args.task} family {' '.join(names)}: {len(todo)} of {len(archs)} cells to score", flush=True)
+    start, done = time.time(), 0
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(args.workers, mp_context=ctx, initializer=_family_init,
+                             initargs=(args.task, names)) as pool:
+        for i in range(0, len(todo), 16):
+            if time.time() > until:
+                print(f"deadline {args.until} UTC passed after {done} cells", flush=True)
+                break
+            block = todo[i:i + 16]
+            results = list(pool.map(_family_one, block))
+            for j, key in enumerate(keys):
+                store.put_many(key, [(text, values[j], seconds) for text, (values, seconds) in zip(block, results)])
+            done += len(block)
+    print(f"[{dt.datetime.utcnow():%H:%M:%S}] {args.task} family: {done} cells in {time.time() - start:.0f} s",
+          flush=True)
+
+
 def deadline_ts(hhmm: str) -> float:
     now = dt.datetime.now(dt.timezone.utc)
     h, m = map(int, hhmm.split(":"))
@@ -196,7 +261,7 @@ def cmd_score(args) -> None:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["score", "score-one", "timing", "report"])
+    parser.add_argument("command", choices=["score", "score-one", "score-family", "timing", "report"])
     parser.add_argument("--task", choices=sorted(TASK_NAMES), default="cifar10")
     parser.add_argument("--n", type=int, default=N)
     parser.add_argument("--proxies", nargs="+", default=ALL)
@@ -211,6 +276,8 @@ def main(argv=None) -> None:
         cmd_score(args)
     elif args.command == "score-one":
         cmd_score_one(args)
+    elif args.command == "score-family":
+        cmd_score_family(args)
     elif args.command == "timing":
         cmd_timing(args)
     else:

@@ -23,13 +23,31 @@ for p in zico snip_snr lnwot tcet_snip grad_sign gsnr combined tcet_synflow js j
 done
 # 5. the costly Jacobian family (not reached in this run)
 $M --task cifar10 --n 200 --proxies pjs pjsc wpjs wpjsi sns snsc lns lnsc mnjs mnjsc grasp_snr cv
-# 6. Second session (2026-11-24 from 15:50 UTC), after networks began skipping dead branches and
+# 6. Second session (2026-11-24 from 15:35 UTC), after networks began skipping dead branches and
 #    running channels-last for the proxies that allow it (about 2x faster; values change by float
-#    rounding only, see notes.md): the rest of the list, cheapest first, then ImageNet16-120,
-#    then the costly Jacobian family.
-UNTIL=${UNTIL2:-17:20}
-M="nice -n 10 $PWD/.venv/bin/python experiments/proxy_table/measure.py score --workers 2 --until $UNTIL"
-REST="grad_sign gsnr combined tcet_synflow js jsc pjs pjsc wpjs wpjsi cv grasp_snr"
-for p in $REST; do $M --task cifar10 --proxies $p; done
-for p in $REST; do $M --task imagenet16 --proxies $p; done
-for p in sns snsc lns lnsc mnjs mnjsc; do $M --task cifar10 --proxies $p; done
+#    rounding only, see notes.md): the rest of the list, one proxy at a time; at 16:47 the costly
+#    Jacobian family (sns … mnjsc) moved to `score-family`, which computes each of its 4 Jacobians
+#    once per cell for all 8 input-Jacobian proxies instead of 16 passes (same values).
+UNTIL=${UNTIL2:-17:27}  # the run started with 17:20 and was moved to 17:27 at 16:25 (after cv)
+PY="nice -n 10 $PWD/.venv/bin/python experiments/proxy_table/measure.py"
+M="$PY score --workers 2 --until $UNTIL"
+for p in grad_sign gsnr combined tcet_synflow js jsc pjs pjsc wpjs wpjsi cv grasp_snr; do
+  $M --task cifar10 --proxies $p
+done
+$M --task imagenet16 --proxies grad_sign
+FAMILY="js jsc sns snsc lns lnsc mnjs mnjsc"
+$PY score-family --workers 2 --until $UNTIL --task cifar10 --proxies $FAMILY
+for p in gsnr combined tcet_synflow js jsc pjs pjsc wpjs wpjsi cv grasp_snr; do
+  $M --task imagenet16 --proxies $p
+done
+$PY score-family --workers 2 --until $UNTIL --task imagenet16 --proxies $FAMILY
+# 7. Timing on the otherwise idle machine after step 6 (current code, fresh 1-thread process per proxy):
+#    the proxies with reference times over the first 100 cells, every other proxy over the first 20;
+#    then the copies of the records beside this script and the report.
+PY="$PWD/.venv/bin/python experiments/proxy_table/measure.py"
+rm -f /tmp/nasearch-proxy-table/timing-cifar10.json
+$PY timing --n 100 --proxies epsinas synflow snip grad_norm jacov fisher grasp
+$PY timing --n 20 --proxies nparams flops naswot lnwot zico gsnr grad_sign synflow_snr snip_snr tcet_snip \
+  tcet_synflow combined js jsc sns snsc lns lnsc mnjs mnjsc pjs pjsc wpjs wpjsi grasp_snr cv
+cp /tmp/nasearch-proxy-table/timing-cifar10.json /tmp/nasearch-proxy-table/memory-*.json experiments/proxy_table/
+$PY report > /dev/null
