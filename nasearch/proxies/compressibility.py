@@ -152,6 +152,7 @@ class GraspSnr(_Ssnr):
     needs_data = True
     needs_labels = True
     needs_dead_branches = False
+    prefers_channels_last = False  # as grasp: the double backward is slower channels-last
     saliency = "grasp"
 
 

@@ -112,6 +112,8 @@ class Snip(_LabelledSaliency):
 class Grasp(_LabelledSaliency):
     """Σ -W ⊙ Hg over conv/linear weights; signed, higher is better as published."""
 
+    prefers_channels_last = False  # measured: its double backward is slower channels-last (1.85 vs 1.58 s)
+
     def score(self, model: nn.Module, batch: Batch) -> float:
         return finite_sum(grasp_per_layer(model, batch.inputs, self._labels(batch)))
 
