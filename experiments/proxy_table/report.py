@@ -224,21 +224,20 @@ def cmd_report(args) -> None:
                         "on the cells scored with both (`measure.py score --seed 1`).", "",
                         "| proxy | cells | Spearman seed 0 vs seed 1 |", "|---|---|---|", *seeds, ""]
             out += ["## 3. Cost per architecture and peak memory (CIFAR-10, batch 64, 1 thread per process)", "",
-                    "Median over the distinct computations of this run (seconds as `compute_score` times them: "
-                    "network build + score; the store's per-architecture seconds), two worker processes on the two "
-                    "cores, the machine shared (so these are upper bounds of an idle machine's). Peak memory: the "
-                    "larger worker process's peak RSS (`getrusage(RUSAGE_CHILDREN)` of the child that ran the "
-                    "proxy; includes the ~270 MiB of Python + torch). Reference times: the issue's reference "
-                    "implementation runs (epsinas at batch 256, as ours). Goal: ours ≤ 2/3 of the reference. "
-                    "Spearman on the first 300 cells of the sample beside the reference runs' values (epsinas: "
-                    "non-NaN cells).", "",
-                    "Because other jobs (at a higher priority than our `nice -n 10`) held about half of the machine "
-                    "from 12:50 to 13:35 UTC (load average 3–5 on 2 cores; `load.log`), the wall-clock seconds of "
-                    "naswot, jacov, snip and grad_norm are inflated; fisher, grasp and later proxies ran on a "
-                    "machine shared only between our two workers. The column 'CPU s' is the median CPU time "
-                    "(`time.process_time`) per cell over the first N cells of the sample, each proxy in a fresh "
-                    "single-threaded process (`measure.py timing --n N`, run while the scoring went on), which "
-                    "load inflates far less; the ratio to the reference uses it.", "",
+                    "Two sources. The timing columns ('CPU s', 'wall (N cells)', N, the ratio, the timing "
+                    "process's RSS) are the figures set beside the reference: each proxy in a fresh single-threaded "
+                    "process on the otherwise idle machine, the current code, the median over the first N cells of "
+                    "the sample (`measure.py timing --n N`; seconds as `compute_score` times them: network build + "
+                    "score; CPU = `time.process_time`). 'median wall s/arch (run)' is the scoring run's own "
+                    "per-cell seconds from the store, two workers sharing the two cores; proxies scored in the "
+                    "first session (until 14:40 UTC, part of it with other jobs holding half the machine, "
+                    "`load.log`) ran before networks skipped dead branches and ran channels-last, so that column "
+                    "mixes two versions of the code; for js … mnjsc (scored together by `measure.py score-family`) it is "
+                    "the seconds of all eight per cell. Peak memory of the scoring workers: the larger worker "
+                    "process's peak RSS (`getrusage(RUSAGE_CHILDREN)`; includes the ~270 MiB of Python + torch). "
+                    "Reference times: the issue's reference implementation runs (one core, median over 300 cells; "
+                    "epsinas at batch 256, as ours). Goal: ours ≤ 2/3 of the reference. Spearman on the first 300 "
+                    "cells of the sample beside the reference runs' values (epsinas: non-NaN cells).", "",
                     "| proxy | cells timed | median wall s/arch (run) | median CPU s/arch (N cells) | wall (N cells) | N "
                     "| reference s/arch | CPU / reference | ≤ 2/3? | peak RSS, scoring workers (MiB) "
                     "| peak RSS, timing process (MiB) | Spearman first 300 | reference first 300 |",

@@ -49,5 +49,9 @@ rm -f /tmp/nasearch-proxy-table/timing-cifar10.json
 $PY timing --n 100 --proxies epsinas synflow snip grad_norm jacov fisher grasp
 $PY timing --n 20 --proxies nparams flops naswot lnwot zico gsnr grad_sign synflow_snr snip_snr tcet_snip \
   tcet_synflow combined js jsc sns snsc lns lnsc mnjs mnjsc pjs pjsc wpjs wpjsi grasp_snr cv
+# grasp came out slower channels-last over 100 real-data cells (2.01 s; 20 cells: 1.85 channels-last vs 1.58
+# contiguous), so grasp and grasp_snr went back to the contiguous layout and were timed again:
+$PY timing --n 100 --proxies grasp
+$PY timing --n 20 --proxies grasp_snr
 cp /tmp/nasearch-proxy-table/timing-cifar10.json /tmp/nasearch-proxy-table/memory-*.json experiments/proxy_table/
 $PY report > /dev/null
