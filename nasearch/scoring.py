@@ -59,11 +59,19 @@ def compute_score(space: SearchSpace, arch: Architecture, task: Task, proxy: Pro
     start = time.perf_counter()
     if proxy.isomorphism_invariant:
         arch = space.canonical(arch)
+    model, batch = prepare(space, arch, task, proxy, batch, seed)
+    value = float(proxy.score(model, batch))
+    return value, time.perf_counter() - start
+
+
+def prepare(space: SearchSpace, arch: Architecture, task: Task, proxy: Proxy, batch: Batch,
+            seed: int) -> tuple[torch.nn.Module, Batch]:
+    """The network and batch exactly as ``proxy.score`` gets them from ``compute_score``
+    (seeded, built as the proxy needs, in its preferred layout; the RNG re-seeded for the score)."""
     model = build_model(space, arch, task, proxy, seed)
     if proxy.needs_random_init:
         torch.manual_seed(seed)
-    value = float(proxy.score(model, batch_for(proxy, batch)))
-    return value, time.perf_counter() - start
+    return model, batch_for(proxy, batch)
 
 
 class ProxyScorer:

@@ -187,17 +187,14 @@ def _family_init(task_name: str, names: list[str]) -> None:
 
 
 def _family_one(text: str) -> tuple[list[float], float]:
-    import torch
-
     from nasearch.proxies.jacobian_score import score_family
-    from nasearch.scoring import batch_for as layout_for, build_model
+    from nasearch.scoring import prepare
 
     f = _FAMILY
     start = time.perf_counter()
-    first = f["proxies"][0]  # the family shares flags (no dead branches, channels-last)
-    model = build_model(f["space"], f["space"].parse(text), f["task"], first, SEED)
-    torch.manual_seed(SEED)  # as compute_score does before a proxy with random initialisation runs
-    values = score_family(model, layout_for(first, f["batch"]), f["proxies"])
+    # the family shares its flags (no dead branches, channels-last), so its first member prepares for all
+    model, batch = prepare(f["space"], f["space"].parse(text), f["task"], f["proxies"][0], f["batch"], SEED)
+    values = score_family(model, batch, f["proxies"])
     return values, time.perf_counter() - start
 
 
@@ -219,7 +216,12 @@ def cmd_score_family(args) -> None:
     keys = [ProxyScorer(space, p, task, batch, None, SEED).key for p in proxies]
     store = ScoreStore(args.store)
     until = deadline_ts(args.until)
-    todo = [a.text for a in archs if any(a.text not in store.get_many(k, [a.text]) for k in keys)]
+    texts = [a.text for a in archs]
+    missing: set[str] = set()
+    for key in keys:
+        stored = store.get_many(key, texts)
+        missing.update(t for t in texts if t not in stored)
+    todo = [t for t in texts if t in missing]
     print(f"{args.task} family {' '.join(names)}: {len(todo)} of {len(archs)} cells to score", flush=True)
     start, done = time.time(), 0
     ctx = multiprocessing.get_context("spawn")
