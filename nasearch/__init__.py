@@ -6,6 +6,12 @@ from nasearch.architecture import Architecture  # noqa: E402
 from nasearch.interfaces import (  # noqa: E402
     TASKS,
     Batch,
+    FunctionScorer,
+    ImageTask,
+    LanguageTask,
+    NoNetworkError,
+    NotEnumerableError,
+    Scorer,
     Benchmark,
     Config,
     Proxy,
@@ -13,6 +19,8 @@ from nasearch.interfaces import (  # noqa: E402
     Strategy,
     Task,
     TrainResult,
+    get_task,
+    register_task,
 )
 from nasearch.registry import (  # noqa: E402
     register_benchmark,
@@ -22,6 +30,7 @@ from nasearch.registry import (  # noqa: E402
 )
 
 __all__ = [
-    "Architecture", "Batch", "Benchmark", "Config", "Proxy", "SearchSpace", "Strategy", "Task", "TrainResult",
-    "TASKS", "register_benchmark", "register_proxy", "register_space", "register_strategy", "__version__",
+    "Architecture", "Batch", "Benchmark", "Config", "FunctionScorer", "ImageTask", "LanguageTask",
+    "NoNetworkError", "NotEnumerableError", "Proxy", "Scorer", "SearchSpace", "Strategy", "Task", "TrainResult",
+    "TASKS", "get_task", "register_task", "register_benchmark", "register_proxy", "register_space", "register_strategy", "__version__",
 ]

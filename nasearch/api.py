@@ -10,7 +10,7 @@ from tqdm import tqdm
 from nasearch import registry
 from nasearch.architecture import Architecture
 from nasearch.data import load_batch
-from nasearch.interfaces import Benchmark, SearchSpace, Task
+from nasearch.interfaces import Benchmark, NotEnumerableError, SearchSpace, Task
 from nasearch.loop import SearchResult, run_search
 from nasearch.proxies.table import TableScorer
 from nasearch.proxies.table_presets import table_from_spec
@@ -39,21 +39,37 @@ def make_scorer(space: SearchSpace, task: Task, proxy: str, proxy_config: dict[s
     return ProxyScorer(space, proxy_obj, task, batch, store=store, seed=proxy_seed)
 
 
-def sample_architectures(space: SearchSpace, benchmark: Benchmark, n: int | None, seed: int) -> list[Architecture]:
-    """``n`` distinct random cells the benchmark covers (all covered cells when ``n`` is None)."""
-    if n is None:
+def covered_cells(space: SearchSpace, benchmark: Benchmark) -> list[Architecture] | None:
+    """Every cell the benchmark covers, when the space or the benchmark can list them (else None)."""
+    if space.is_finite:
         return [a for a in space.enumerate() if benchmark.covers(a)]
+    listed = benchmark.architectures()
+    return None if listed is None else [a for a in listed if a.space == space.name]
+
+
+def sample_architectures(space: SearchSpace, benchmark: Benchmark, n: int | None, seed: int) -> list[Architecture]:
+    """``n`` distinct random cells the benchmark covers (all covered cells when ``n`` is None).
+
+    ``covers`` never trains, so this is cheap for any benchmark, a training function included.
+    """
+    cells = covered_cells(space, benchmark)
+    if n is None:
+        if cells is None:
+            raise NotEnumerableError(
+                f"search space {space.name!r} cannot list its cells and benchmark {benchmark.name!r} is not a "
+                f"table: sample a number of cells instead (--sample N)")
+        return cells
     rng = np.random.default_rng(seed)
-    try:
-        cells = [a for a in space.enumerate() if benchmark.covers(a)]
-    except NotImplementedError:
-        cells = None
     if cells is not None:
         if n > len(cells):
             raise ValueError(f"asked for {n} cells but {benchmark.name} covers only {len(cells)}; use --sample all")
         return [cells[i] for i in rng.choice(len(cells), size=n, replace=False)]
     seen: dict[str, Architecture] = {}
+    attempts = 0
     while len(seen) < n:
+        attempts += 1
+        if attempts > 1000 * n:
+            raise RuntimeError(f"drew {attempts - 1} cells but found only {len(seen)} that {benchmark.name} covers")
         arch = space.sample(rng)
         if benchmark.covers(arch):
             seen.setdefault(arch.text, arch)

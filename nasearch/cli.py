@@ -23,7 +23,6 @@ from nasearch.scoring import ProxyScorer
 from nasearch.store import ScoreStore, default_store_path
 from nasearch.summary import budget_table, mean_std_at, plot_best_accuracy
 
-DEFAULT_BENCHMARK = {"nb201": "nb201-cifar10"}
 DEFAULT_DATA = "grey"
 PROXY_HELP = (
     "proxy name (see `nasearch list proxies`), or scores read from a table: table:PRESET "
@@ -59,9 +58,10 @@ def _options(pairs: Sequence[str] | None, what: str) -> dict[str, Any]:
 
 
 def _benchmark(space_name: str, name: str | None) -> Benchmark:
-    name = name or DEFAULT_BENCHMARK.get(space_name)
+    space_cls = registry.spaces.get_class(space_name)
+    name = name or space_cls.default_benchmark
     if name is None:
-        raise CliError(f"space {space_name!r} has no default benchmark: pass --benchmark")
+        raise CliError(f"space {space_name!r} has no default benchmark: pass --benchmark NAME or a table path")
     if name.endswith((".csv", ".json")):
         from nasearch.benchmarks.table import TableBenchmark
 

@@ -251,9 +251,6 @@ def check_experiment(config: ExperimentConfig) -> None:
             raise ValueError(f"strategy {spec.name!r}: bad config {spec.config}:\n{err}") from None
         if cls.needs_proxy and not config.proxies:
             raise ValueError(f"strategy {spec.name!r} ranks cells by a proxy: list at least one in 'proxies'")
-        if getattr(cls, "trains_only_pick", False) and (spec.budget or config.budget) != 1:
-            raise ValueError(f"strategy {spec.name!r} trains only its final pick: give it budget = 1 "
-                             f"(in its [[strategies]] table or the experiment's budget)")
     for spec in config.proxies:
         if spec.table is not None:
             if spec.table not in preset_names():
@@ -352,12 +349,16 @@ class IsomorphicFallback(Benchmark):
     def __init__(self, base: Benchmark, space: SearchSpace):
         self.base, self.space = base, space
         self.name, self.space_name, self.task = base.name, base.space_name, base.task
-        if not hasattr(base, "architectures"):
+        listed = base.architectures()
+        if listed is None:
             raise ValueError(f"benchmark {base.name!r} cannot list its cells, so it cannot share accuracies "
                              "between isomorphic cells (share_isomorphic_accuracy needs a table benchmark)")
         self._members: dict[str, Architecture] = {}
-        for arch in base.architectures():
+        for arch in listed:
             self._members.setdefault(space.canonical_key(arch), arch)
+
+    def covers(self, arch: Architecture) -> bool:
+        return self.base.covers(arch) or self.space.canonical_key(arch) in self._members
 
     def train(self, arch: Architecture) -> TrainResult:
         if self.base.covers(arch):

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from nasearch.architecture import Architecture
-from nasearch.interfaces import Benchmark, Strategy, TrainResult
+from nasearch.interfaces import Benchmark, Scorer, Strategy, TrainResult
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,8 @@ class TrajectoryPoint:
     arch: str
     valid_accuracy: float
     test_accuracy: float
-    best_valid: float  # best validation accuracy so far
-    best_test: float  # test accuracy of the architecture with the best validation accuracy so far
+    best_valid: float  # best validation measure so far (lowest where lower is better)
+    best_test: float  # test measure of the architecture with the best validation measure so far
     proxy_calls: int
     proxy_seconds: float
     train_seconds: float  # training cost the benchmark stands for, summed
@@ -73,6 +73,13 @@ def versions() -> dict[str, str]:
     }
 
 
+def _counters(scorer: Scorer | None) -> tuple[int, float, int]:
+    """(calls, charged seconds, NaNs) of the scorer so far; zeros without one."""
+    if scorer is None:
+        return 0, 0.0, 0
+    return scorer.calls, scorer.charged_seconds, scorer.nan
+
+
 def run_search(strategy: Strategy, benchmark: Benchmark, budget: int,
                manifest: dict[str, Any] | None = None, max_repeats: int | None = None) -> SearchResult:
     """Run ``strategy`` until ``budget`` distinct architectures are trained.
@@ -82,22 +89,23 @@ def run_search(strategy: Strategy, benchmark: Benchmark, budget: int,
     strategy is stuck and raise RuntimeError. Proxy calls are the scorer's business and
     never count as training.
     """
+    if strategy.trains_only_pick:
+        budget = 1  # a training-free strategy trains its final pick and nothing else
     if budget < 1:
         raise ValueError(f"budget must be at least 1 trained architecture, got {budget}")
     max_repeats = 100 * budget + 1000 if max_repeats is None else max_repeats
     scorer = strategy.scorer
     trained: dict[str, TrainResult] = {}
     trajectory: list[TrajectoryPoint] = []
-    best_valid, best_test = -math.inf, math.nan
+    best_fitness, best_valid, best_test = -math.inf, math.nan, math.nan
     train_seconds = 0.0
     repeats = in_a_row = 0
     # a scorer may be shared between rounds (and its cache with it): report this run's share.
     # Proxy seconds are what the scores this run used cost to compute, including scores read
     # from the store (at their stored cost), so warm and cold runs are charged alike.
-    if hasattr(scorer, "begin_run"):
+    if scorer is not None:
         scorer.begin_run()
-    cost_attr = "charged_seconds" if hasattr(scorer, "charged_seconds") else "seconds"
-    calls0, seconds0, nan0 = (getattr(scorer, attr, 0) for attr in ("calls", cost_attr, "nan"))
+    calls0, seconds0, nan0 = _counters(scorer)
     start = time.perf_counter()
     while len(trained) < budget:
         arch = strategy.ask()
@@ -117,9 +125,10 @@ def run_search(strategy: Strategy, benchmark: Benchmark, budget: int,
         trained[arch.text] = result
         if not math.isnan(result.cost_seconds):
             train_seconds += result.cost_seconds
-        if result.valid_accuracy > best_valid:
-            best_valid, best_test = result.valid_accuracy, result.test_accuracy
+        if result.fitness > best_fitness:
+            best_fitness, best_valid, best_test = result.fitness, result.valid_accuracy, result.test_accuracy
         strategy.tell(arch, result)
+        calls, seconds, _ = _counters(scorer)
         trajectory.append(TrajectoryPoint(
             trained=len(trained),
             arch=arch.text,
@@ -127,8 +136,8 @@ def run_search(strategy: Strategy, benchmark: Benchmark, budget: int,
             test_accuracy=result.test_accuracy,
             best_valid=best_valid,
             best_test=best_test,
-            proxy_calls=getattr(scorer, "calls", 0) - calls0,
-            proxy_seconds=getattr(scorer, cost_attr, 0.0) - seconds0,
+            proxy_calls=calls - calls0,
+            proxy_seconds=seconds - seconds0,
             train_seconds=train_seconds,
             wall_seconds=time.perf_counter() - start,
         ))
@@ -144,16 +153,14 @@ def run_search(strategy: Strategy, benchmark: Benchmark, budget: int,
         "versions": versions(),
         **(manifest or {}),
     }
-    if scorer is not None and hasattr(scorer, "proxy"):
-        full_manifest.setdefault("proxy", scorer.proxy.name)
-        full_manifest.setdefault("proxy_config", scorer.proxy.config_dict())
-        full_manifest.setdefault("proxy_seed", scorer.seed)
-        full_manifest.setdefault("data_fingerprint", scorer.batch.fingerprint)
+    if scorer is not None:
+        for key, value in scorer.manifest().items():
+            full_manifest.setdefault(key, value)
     return SearchResult(
         trajectory=trajectory,
         final=final,
         final_result=final_result,
         manifest=full_manifest,
-        proxy_nan=getattr(scorer, "nan", 0) - nan0,
+        proxy_nan=_counters(scorer)[2] - nan0,
         repeated_proposals=repeats,
     )

@@ -32,15 +32,27 @@ class Registry(Generic[T]):
         self._loaded = False
 
     def register(self, name: str) -> Callable[[type[T]], type[T]]:
+        """Decorator registering a class under ``name``. The first name a class is registered
+        under is its own (``cls.name``, used in stores and manifests); registering it again
+        under another name adds an alias that builds the same class."""
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"a {self.noun} needs a non-empty name, got {name!r}")
+
         def decorate(cls: type[T]) -> type[T]:
             existing = self._classes.get(name)
             if existing is not None and existing is not cls:
                 raise ValueError(f"{self.noun} {name!r} is registered twice ({existing} and {cls})")
-            cls.name = name  # type: ignore[attr-defined]
+            if cls not in self._classes.values():
+                cls.name = name  # type: ignore[attr-defined]
             self._classes[name] = cls
             return cls
 
         return decorate
+
+    def aliases(self, name: str) -> list[str]:
+        """The other names the class registered as ``name`` answers to."""
+        cls = self.get_class(name)
+        return [other for other, c in self._classes.items() if c is cls and other != name]
 
     def _load(self) -> None:
         if self._loaded:

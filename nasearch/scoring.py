@@ -18,7 +18,9 @@ import torch
 from tqdm import tqdm
 
 from nasearch.architecture import Architecture
-from nasearch.interfaces import Batch, Proxy, SearchSpace, Task
+from typing import Any
+
+from nasearch.interfaces import Batch, DeadBranchSkipping, NoNetworkError, Proxy, SearchSpace, Task
 from nasearch.store import ScoreKey, ScoreStore
 
 
@@ -29,13 +31,16 @@ def build_model(space: SearchSpace, arch: Architecture, task: Task, proxy: Proxy
     the meta device, with no memory allocated and no initialisation run; they materialise
     what they need themselves.
     """
+    if not space.can_build(task):
+        raise NoNetworkError(space._no_network_message(task))
+    proxy.check_task(task)
     if not proxy.needs_random_init:
         with torch.device("meta"):
             model = space.build(arch, task)
     else:
         torch.manual_seed(seed)
         model = space.build(arch, task)
-    if not proxy.needs_dead_branches and hasattr(model, "skip_dead_branches"):
+    if not proxy.needs_dead_branches and isinstance(model, DeadBranchSkipping):
         model.skip_dead_branches()
     if proxy.prefers_channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -79,6 +84,9 @@ class ProxyScorer:
 
     def __init__(self, space: SearchSpace, proxy: Proxy, task: Task, batch: Batch,
                  store: ScoreStore | None = None, seed: int = 0):
+        if not space.can_build(task):
+            raise NoNetworkError(space._no_network_message(task))
+        proxy.check_task(task)
         self.space, self.proxy, self.task, self.batch = space, proxy, task, batch
         self.store = store
         self.seed = seed
@@ -107,6 +115,10 @@ class ProxyScorer:
     def begin_run(self) -> None:
         """Start charging anew: a search run pays once for each distinct score it uses."""
         self._charged = set()
+
+    def manifest(self) -> dict[str, Any]:
+        return {"proxy": self.proxy.name, "proxy_config": self.proxy.config_dict(), "proxy_seed": self.seed,
+                "data_fingerprint": self.batch.fingerprint}
 
     def raw(self, arch: Architecture) -> float:
         """The proxy's own value (sign as the proxy defines it)."""

@@ -70,6 +70,9 @@ class AnalogNB201Cifar10(Benchmark):
         self.task = TASKS["cifar10"]
         self._table = load_accuracies()
 
+    def covers(self, arch: Architecture) -> bool:
+        return arch.space == self.space.name and self.space.to_tuple(arch) in self._table
+
     def train(self, arch: Architecture) -> TrainResult:
         key = self.space.to_tuple(arch)
         try:

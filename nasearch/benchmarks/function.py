@@ -7,7 +7,7 @@ import time
 from typing import Callable
 
 from nasearch.architecture import Architecture
-from nasearch.interfaces import TASKS, Benchmark, Task, TrainResult
+from nasearch.interfaces import Benchmark, Task, TrainResult, get_task
 
 
 class FunctionBenchmark(Benchmark):
@@ -19,7 +19,11 @@ class FunctionBenchmark(Benchmark):
                  task: Task | str = "cifar10"):
         self.train_fn = train_fn
         self.space_name = space_name
-        self.task = TASKS[task] if isinstance(task, str) else task
+        self.task = get_task(task)
+
+    def covers(self, arch: Architecture) -> bool:
+        """A training function covers every cell of its space (and is never run to find out)."""
+        return arch.space == self.space_name
 
     def train(self, arch: Architecture) -> TrainResult:
         start = time.perf_counter()

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from nasearch.architecture import Architecture
-from nasearch.interfaces import TASKS, Benchmark, SearchSpace, Task, TrainResult
+from nasearch.interfaces import Benchmark, SearchSpace, Task, TrainResult, get_task
 from nasearch.registry import register_benchmark, spaces
 
 
@@ -90,7 +90,7 @@ class TableBenchmark(Benchmark):
         self.path = Path(path)
         self.space = spaces.get(space) if isinstance(space, str) else space
         self.space_name = self.space.name
-        self.task = TASKS[task] if isinstance(task, str) else task
+        self.task = get_task(task)
         self.name = name or f"table:{self.path.name}"
         if not self.path.is_file():
             raise FileNotFoundError(f"benchmark table {str(self.path)!r} does not exist")

@@ -89,6 +89,7 @@ def _check_finite(batch: Batch) -> bool:
     return bool(torch.isfinite(batch.inputs).all())
 
 
+@register_proxy("hook_logdet")  # paper 002's name: an alias, so one score is computed and stored
 @register_proxy("naswot")
 class Naswot(Proxy):
     """log|det K| of the activation-pattern kernel over all ReLUs (higher is better)."""
@@ -105,11 +106,6 @@ class Naswot(Proxy):
         if not kernels:
             return math.nan
         return log_abs_det(torch.stack(kernels).sum(0))
-
-
-@register_proxy("hook_logdet")
-class HookLogdet(Naswot):
-    """The name paper 002 uses for naswot; same computation."""
 
 
 @register_proxy("lnwot")

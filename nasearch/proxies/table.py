@@ -200,6 +200,8 @@ class TableScorer:
         self.seconds = 0.0  # published computation time of the scores handed out, where known
         self.nan = 0
         self._timed = 0  # scores handed out whose computation time is known
+        self.charged_seconds = 0.0  # published seconds of the distinct scores used since begin_run()
+        self._charged: set[str] = set()
 
     # --- the scorer protocol ------------------------------------------------------------------
     def _cell(self, arch: Architecture) -> str | None:
@@ -224,9 +226,22 @@ class TableScorer:
         times = [t for t in (self._times[c] for c in cells if c is not None) if not math.isnan(t)]
         self.seconds += math.fsum(times)
         self._timed += len(times)
+        for cell in dict.fromkeys(c for c in cells if c is not None):
+            if cell not in self._charged:
+                self._charged.add(cell)
+                seconds = self._times[cell]
+                self.charged_seconds += 0.0 if math.isnan(seconds) else seconds
         self.calls += len(values)
         self.nan += int(np.isnan(values).sum())
         return values
+
+    def begin_run(self) -> None:
+        """Start charging anew: a search run pays once for each distinct score it uses."""
+        self._charged = set()
+
+    def manifest(self) -> dict[str, Any]:
+        return {"proxy": self.proxy.name, "proxy_config": self.proxy.config_dict(), "proxy_seed": self.seed,
+                "data_fingerprint": self.batch.fingerprint}
 
     def raw(self, arch: Architecture) -> float:
         """The table's own value (sign as the table has it)."""

@@ -254,6 +254,8 @@ class NB201Space(SearchSpace):
 
     ops = OPS
     edges = EDGES
+    default_task = "cifar10"
+    default_benchmark = "nb201-cifar10"
 
     def __init__(self, channels: int = 16, cells_per_stage: int = 5):
         self.channels = channels

@@ -29,11 +29,8 @@ def sample_distinct(space: SearchSpace, rng: np.random.Generator, size: int) -> 
 
 
 def score_all(scorer: Scorer, archs: list[Architecture]) -> np.ndarray:
-    """Oriented scores (higher is better) of ``archs``, in one batch call when the scorer has one."""
-    many = getattr(scorer, "oriented_many", None)
-    if many is not None:
-        return np.asarray(many(archs), dtype=float)
-    return np.array([scorer(a) for a in archs], dtype=float)
+    """Oriented scores (higher is better) of ``archs``, in one batch call."""
+    return np.asarray(scorer.oriented_many(archs), dtype=float)
 
 
 def rank_by_score(archs: list[Architecture], scores: np.ndarray) -> list[Architecture]:

@@ -45,7 +45,7 @@ class REA(Strategy):
         return [members[i] for i in self.rng.choice(len(members), size=size, replace=False)]
 
     def select_parent(self) -> Architecture:
-        return max(self.tournament(), key=lambda m: rank_key(m[1].valid_accuracy))[0]
+        return max(self.tournament(), key=lambda m: rank_key(m[1].fitness))[0]
 
     def make_child(self, parent: Architecture) -> Architecture:
         return self.space.mutate(parent, self.rng, distance=self.config.mutation_distance)

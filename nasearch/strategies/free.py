@@ -45,7 +45,7 @@ class TrainingFreeStrategy(Strategy):
         if self.pick is None:
             self.pick, self.pick_score = self.search()
         elif self.history:
-            raise RuntimeError(f"strategy {self.name!r} trains only its final pick: run it with a budget of 1")
+            raise RuntimeError(f"strategy {self.name!r} trains only its final pick; it has nothing more to propose")
         return self.pick
 
 
