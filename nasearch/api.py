@@ -1,4 +1,6 @@
-"""Convenience functions that wire the parts together (used by the CLI and by users)."""
+"""Convenience functions that wire the parts together (used by the CLI and by users).
+
+``make_benchmark`` and ``make_scorer`` come from ``nasearch.factory``, shared with experiment files."""
 
 from __future__ import annotations
 
@@ -9,34 +11,15 @@ from tqdm import tqdm
 
 from nasearch import registry
 from nasearch.architecture import Architecture
-from nasearch.data import load_batch
-from nasearch.interfaces import Benchmark, NotEnumerableError, SearchSpace, Task
+from nasearch.factory import make_benchmark, make_scorer
+from nasearch.interfaces import Benchmark, NotEnumerableError, Scorer, SearchSpace
 from nasearch.loop import SearchResult, run_search
-from nasearch.proxies.table import TableScorer
-from nasearch.proxies.table_presets import table_from_spec
-from nasearch.scoring import ProxyScorer
-from nasearch.store import ScoreStore
+
+__all__ = ["covered_cells", "make_benchmark", "make_scorer", "make_space", "run_rounds", "sample_architectures"]
 
 
 def make_space(name: str, **config: Any) -> SearchSpace:
     return registry.spaces.get(name, **config)
-
-
-def make_scorer(space: SearchSpace, task: Task, proxy: str, proxy_config: dict[str, Any] | None = None,
-                data: str = "grey", batch_size: int = 256, data_seed: int = 0, proxy_seed: int = 0,
-                store: ScoreStore | None = None) -> ProxyScorer | TableScorer:
-    """A ProxyScorer for ``proxy`` with a minibatch from ``data`` (grey|uniform|normal|path.npz), or,
-    for ``table:PRESET`` / ``table:PATH:COLUMN``, the TableScorer of that table (see
-    ``nasearch.proxies.table_presets.table_from_spec``; the data and seed options are then unused)."""
-    if proxy.startswith("table:"):
-        if proxy_config:
-            raise ValueError(f"{proxy} reads its scores from a table: it takes no proxy options")
-        return table_from_spec(proxy.removeprefix("table:"), space, task)
-    if batch_size < 1:
-        raise ValueError(f"batch size must be positive, got {batch_size}")
-    proxy_obj = registry.proxies.get(proxy, **(proxy_config or {}))
-    batch = load_batch(data, task, batch_size, seed=data_seed)
-    return ProxyScorer(space, proxy_obj, task, batch, store=store, seed=proxy_seed)
 
 
 def covered_cells(space: SearchSpace, benchmark: Benchmark) -> list[Architecture] | None:
@@ -77,15 +60,16 @@ def sample_architectures(space: SearchSpace, benchmark: Benchmark, n: int | None
 
 
 def run_rounds(space: SearchSpace, strategy: str, benchmark: Benchmark, budget: int, rounds: int, seed: int = 0,
-               scorer: ProxyScorer | TableScorer | None = None, strategy_config: dict[str, Any] | None = None,
-               progress: bool = False) -> list[SearchResult]:
-    """``rounds`` independent searches; round r uses seed ``seed + r`` and shares the scorer's cache."""
+               scorer: Scorer | None = None, strategy_config: dict[str, Any] | None = None,
+               progress: bool = False, distinct_networks: bool = False) -> list[SearchResult]:
+    """``rounds`` independent searches; round r uses seed ``seed + r`` and shares the scorer's cache.
+    ``distinct_networks`` treats cells of one network as one (see ``Strategy``)."""
     results = []
     iterator: Sequence[int] | tqdm = range(rounds)
     if progress:
         iterator = tqdm(iterator, desc=strategy, unit="round")
     for r in iterator:
         strat = registry.strategies.get(strategy, space=space, seed=seed + r, scorer=scorer,
-                                        **(strategy_config or {}))
+                                        distinct_networks=distinct_networks, **(strategy_config or {}))
         results.append(run_search(strat, benchmark, budget))
     return results

@@ -13,14 +13,15 @@ from typing import Any, Sequence
 import numpy as np
 
 from nasearch import registry
-from nasearch.api import make_scorer, make_space, run_rounds, sample_architectures
+from nasearch.api import make_space, run_rounds, sample_architectures
+from nasearch.factory import BenchmarkSpec, is_table_path, make_benchmark, make_scorer
 from nasearch.interfaces import Benchmark
 from nasearch.metrics import correlate, monotonicity, partial_correlation
 from nasearch.parallel import score_architectures
-from nasearch.proxies.table import TableScorer
-from nasearch.proxies.table_presets import preset_names
+from nasearch.tables.scorer import TableScorer
+from nasearch.tables.presets import preset_names
 from nasearch.scoring import ProxyScorer
-from nasearch.store import ScoreStore, default_store_path
+from nasearch.store import ScoreStore, StoreFormatError, default_store_path
 from nasearch.summary import budget_table, mean_std_at, plot_best_accuracy
 
 DEFAULT_DATA = "grey"
@@ -57,19 +58,22 @@ def _options(pairs: Sequence[str] | None, what: str) -> dict[str, Any]:
     return options
 
 
-def _benchmark(space_name: str, name: str | None) -> Benchmark:
-    space_cls = registry.spaces.get_class(space_name)
-    name = name or space_cls.default_benchmark
-    if name is None:
-        raise CliError(f"space {space_name!r} has no default benchmark: pass --benchmark NAME or a table path")
-    if name.endswith((".csv", ".json")):
-        from nasearch.benchmarks.table import TableBenchmark
-
-        return TableBenchmark(name, space=space_name)
-    benchmark = registry.benchmarks.get(name)
-    if benchmark.space_name != space_name:
-        raise CliError(f"benchmark {name!r} is for space {benchmark.space_name!r}, not {space_name!r}")
-    return benchmark
+def _benchmark(args: argparse.Namespace) -> Benchmark:
+    """The benchmark of ``--benchmark`` (a name or a table with ``--*-column``) for ``--space``."""
+    space = make_space(args.space)
+    name = args.benchmark
+    columns = {key: getattr(args, key) for key in ("arch_column", "valid_column", "test_column")
+               if getattr(args, key) is not None}
+    if name is not None and is_table_path(name):
+        spec = BenchmarkSpec(file=name, higher_is_better=not args.lower_is_better, by_network=args.by_network,
+                             **columns)
+    else:
+        if columns or args.lower_is_better:
+            raise CliError("--arch-column, --valid-column, --test-column and --lower-is-better describe a table: "
+                           "use them with --benchmark PATH.csv|PATH.json")
+        spec = BenchmarkSpec(name=name or space.default_benchmark or "", by_network=args.by_network) \
+            if (name or space.default_benchmark) else None
+    return make_benchmark(space, spec)
 
 
 def _store(args: argparse.Namespace) -> ScoreStore | None:
@@ -78,7 +82,15 @@ def _store(args: argparse.Namespace) -> ScoreStore | None:
 
 def _add_scoring_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--space", default="nb201", help="search space (default: nb201)")
-    p.add_argument("--benchmark", help="benchmark name or a CSV/JSON table path (nb201 default: nb201-cifar10, embedded)")
+    p.add_argument("--benchmark", help="benchmark name or a CSV/JSON table path (default: the space's own; "
+                                       "nb201: nb201-cifar10, embedded)")
+    p.add_argument("--arch-column", help="table benchmark: the architecture column (default: arch)")
+    p.add_argument("--valid-column", help="table benchmark: the validation measure column (default: valid_accuracy)")
+    p.add_argument("--test-column", help="table benchmark: the test measure column (default: test_accuracy)")
+    p.add_argument("--lower-is-better", action="store_true",
+                   help="table benchmark: its measure is lower-is-better (perplexity, error, loss)")
+    p.add_argument("--by-network", action="store_true",
+                   help="a cell the benchmark table lacks takes the row of a cell of the same network")
     p.add_argument("--data", default=DEFAULT_DATA, help=DATA_HELP)
     p.add_argument("--batch-size", type=int, default=256, help="minibatch size (default: 256)")
     p.add_argument("--data-seed", type=int, default=0, help="seed choosing the minibatch (default: 0)")
@@ -112,7 +124,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_correlate(args: argparse.Namespace) -> int:
-    benchmark = _benchmark(args.space, args.benchmark)
+    benchmark = _benchmark(args)
     space = make_space(args.space)
     if args.sample != "all" and (not args.sample.isdigit() or int(args.sample) < 2):
         raise CliError(f"--sample must be a number of cells >= 2 or 'all', got {args.sample!r}")
@@ -142,7 +154,7 @@ def cmd_correlate(args: argparse.Namespace) -> int:
     scores = scores_of(scorer)
     wall = time.perf_counter() - start
     computed = stored(scorer) - stored_before if store is not None else scorer.computed
-    accuracy = np.array([benchmark.train(a).test_accuracy for a in archs])
+    accuracy = np.array([benchmark.train(a).test_fitness for a in archs])  # higher is better, always
     corr = correlate(scores, accuracy, higher_is_better=scorer.proxy.higher_is_better)
     oriented = scores if scorer.proxy.higher_is_better else -scores
     out = {**corr.as_dict(), "seconds_per_arch": scorer.seconds_per_arch(archs),
@@ -181,11 +193,11 @@ def _search_rounds(args: argparse.Namespace, strategy: str, benchmark: Benchmark
     if strategy_cls.needs_proxy and scorer is None:
         raise CliError(f"strategy {strategy!r} ranks cells by a proxy: pass --proxy NAME (e.g. --proxy epsinas)")
     return run_rounds(make_space(args.space), strategy, benchmark, args.budget, args.rounds, args.seed, scorer,
-                      options, progress=not args.json)
+                      options, progress=not args.json, distinct_networks=args.distinct_networks)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    benchmark = _benchmark(args.space, args.benchmark)
+    benchmark = _benchmark(args)
     strategies = [s.strip() for s in args.strategy.split(",") if s.strip()]
     for name in strategies:
         registry.strategies.get_class(name)
@@ -251,11 +263,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, default=10, help="independent rounds (default: 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of the first round; round r uses seed+r (default: 0)")
     p.add_argument("--pool", type=int, default=None, help="warm-up pool size (default: 3000)")
+    p.add_argument("--distinct-networks", action="store_true",
+                   help="treat cells of one network (same canonical key) as one: pools hold it once and it is "
+                        "trained once (default: off, as the published NAS-Bench-201 protocols count them apart)")
     p.add_argument("--plot", type=Path, help="write a PNG of best accuracy against trained architectures")
     p.set_defaults(func=cmd_search)
 
     try:  # experiment files (run / report), when that module is present
-        from nasearch.experiment import add_cli
+        from nasearch.experiment.cli import add_cli
     except ImportError:
         pass
     else:
@@ -268,7 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (CliError, KeyError, ValueError, FileNotFoundError, ModuleNotFoundError) as err:
+    except (CliError, KeyError, ValueError, FileNotFoundError, ModuleNotFoundError, NotImplementedError,
+            StoreFormatError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"nasearch {args.command}: error: {message}", file=sys.stderr)
         return 2

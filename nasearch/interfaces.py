@@ -403,15 +403,26 @@ class Strategy(ABC):
         return super().__new__(cls)
 
     def __init__(self, space: SearchSpace, seed: int = 0,
-                 scorer: Scorer | Callable[[Architecture], float] | None = None, **config: Any):
+                 scorer: Scorer | Callable[[Architecture], float] | None = None,
+                 distinct_networks: bool = False, **config: Any):
         if self.needs_proxy and scorer is None:
             raise ValueError(f"strategy {self.name!r} ranks cells by a proxy: pass a scorer (--proxy NAME)")
         self.space = space
+        # False by default: the published NAS-Bench-201 protocols count isomorphic cells as
+        # separate architectures (their tables hold one row per cell string). True treats
+        # cells with one canonical key as one network: pools hold each network once, and the
+        # search loop trains it once.
+        self.distinct_networks = distinct_networks
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.scorer: Scorer | None = as_scorer(scorer)
         self.config = self.Config(**config)
         self.history: list[tuple[Architecture, TrainResult]] = []
+
+    def identity(self, arch: Architecture) -> str:
+        """What makes two proposals the same: the network (canonical key) with
+        ``distinct_networks``, else the cell string."""
+        return self.space.canonical_key(arch) if self.distinct_networks else arch.text
 
     @abstractmethod
     def ask(self) -> Architecture: ...

@@ -84,7 +84,8 @@ def run_search(strategy: Strategy, benchmark: Benchmark, budget: int,
                manifest: dict[str, Any] | None = None, max_repeats: int | None = None) -> SearchResult:
     """Run ``strategy`` until ``budget`` distinct architectures are trained.
 
-    A proposal of an already-trained cell is answered from memory and costs nothing; more
+    A proposal of an already-trained cell (the same ``strategy.identity``: the cell string,
+    or the network with ``distinct_networks``) is answered from memory and costs nothing; more
     than ``max_repeats`` such proposals in a row (default ``100 * budget + 1000``) mean the
     strategy is stuck and raise RuntimeError. Proxy calls are the scorer's business and
     never count as training.
@@ -109,7 +110,8 @@ def run_search(strategy: Strategy, benchmark: Benchmark, budget: int,
     start = time.perf_counter()
     while len(trained) < budget:
         arch = strategy.ask()
-        cached = trained.get(arch.text)
+        identity = strategy.identity(arch)
+        cached = trained.get(identity)
         if cached is not None:
             repeats += 1
             in_a_row += 1
@@ -122,7 +124,7 @@ def run_search(strategy: Strategy, benchmark: Benchmark, budget: int,
             continue
         in_a_row = 0
         result = benchmark.train(arch)
-        trained[arch.text] = result
+        trained[identity] = result
         if not math.isnan(result.cost_seconds):
             train_seconds += result.cost_seconds
         if result.fitness > best_fitness:
@@ -142,7 +144,7 @@ def run_search(strategy: Strategy, benchmark: Benchmark, budget: int,
             wall_seconds=time.perf_counter() - start,
         ))
     final = strategy.recommend()
-    final_result = None if final is None else trained.get(final.text) or benchmark.train(final)
+    final_result = None if final is None else trained.get(strategy.identity(final)) or benchmark.train(final)
     full_manifest = {
         "space": strategy.space.name,
         "strategy": strategy.name,

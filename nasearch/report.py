@@ -21,7 +21,8 @@ import numpy as np
 def load_results(results_source: str | Path, store_path: str | Path | None = None
                  ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
     """(rows by experiment, experiment configs by name) from a TOML file or a results SQLite file."""
-    from nasearch.experiment import ResultStore, load_experiment
+    from nasearch.experiment.config import load_experiment
+    from nasearch.store import ResultStore
     from nasearch.store import default_store_path
 
     source = Path(results_source)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 import os
 import sqlite3
 import time
@@ -56,11 +57,30 @@ class ScoreKey:
         return cls(space, proxy, json.dumps(config, sort_keys=True, separators=(",", ":")), data, int(seed))
 
 
+# Version of the file layout (SQLite's user_version). 0: written before versions were
+# recorded; 2: experiment_results' columns cell/cell_spec renamed combination/combination_spec.
+FILE_FORMAT = 2
+
+
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
+    """Bring a file of an older format to ``FILE_FORMAT`` in place (nothing is dropped)."""
+    if version < 2:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(experiment_results)")}
+        if "cell" in columns:
+            conn.execute("ALTER TABLE experiment_results RENAME COLUMN cell TO combination")
+            conn.execute("ALTER TABLE experiment_results RENAME COLUMN cell_spec TO combination_spec")
+
+
+class StoreFormatError(RuntimeError):
+    """A store file that is not a nasearch store, is damaged, or was written by a newer version."""
+
+
 class SqliteFile:
     """One SQLite file with its schema, opened lazily once per process.
 
     The connection uses a write-ahead log and a busy timeout, so several processes can share
-    the file; a forked child opens its own instead of reusing its parent's.
+    the file; a forked child opens its own instead of reusing its parent's. The file's format
+    version is checked on opening (``FILE_FORMAT``).
     """
 
     schema = ""
@@ -76,10 +96,25 @@ class SqliteFile:
     def conn(self) -> sqlite3.Connection:
         if self._conn is None or self._pid != os.getpid():
             conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
-            conn.executescript(self.schema)
+            try:
+                conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > FILE_FORMAT:
+                    raise StoreFormatError(
+                        f"{self.path} was written by a newer nasearch (format {version}, this one reads up to "
+                        f"{FILE_FORMAT}): upgrade nasearch, or use another file (--store PATH)")
+                if version < FILE_FORMAT:
+                    conn.execute("BEGIN IMMEDIATE")
+                    _migrate(conn, version)
+                    conn.execute(f"PRAGMA user_version={FILE_FORMAT}")
+                    conn.execute("COMMIT")
+                conn.executescript(self.schema)
+            except sqlite3.DatabaseError as err:
+                conn.close()
+                raise StoreFormatError(f"{self.path} is not a readable nasearch store ({err}); move it away "
+                                       f"or use another file (--store PATH)") from None
             self._conn, self._pid = conn, os.getpid()
         return self._conn
 
@@ -150,3 +185,77 @@ class ScoreStore(SqliteFile):
         ).fetchall()
         return [r[0] for r in rows]
 
+
+
+# --- experiment results ----------------------------------------------------------------------
+
+_RESULTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS experiment_results (
+    experiment TEXT NOT NULL,
+    combination TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    benchmark TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    strategy_label TEXT NOT NULL,
+    proxy TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    budget INTEGER NOT NULL,
+    final_arch TEXT,
+    final_valid REAL,
+    final_test REAL,
+    trained INTEGER NOT NULL,
+    proxy_calls INTEGER NOT NULL,
+    proxy_seconds REAL NOT NULL,
+    train_seconds REAL NOT NULL,
+    wall_seconds REAL NOT NULL,
+    proxy_nan INTEGER NOT NULL,
+    repeated_proposals INTEGER NOT NULL,
+    trajectory BLOB NOT NULL,
+    combination_spec TEXT NOT NULL,
+    manifest TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (experiment, combination, round)
+);
+"""
+
+
+class ResultStore(SqliteFile):
+    """Rounds of experiments (``nasearch run``): the ``experiment_results`` table of a SQLite file
+    (by default the score store's file, so scores and results travel together)."""
+
+    schema = _RESULTS_SCHEMA
+
+    def finished_rounds(self, experiment: str, combination: str) -> set[int]:
+        rows = self.conn.execute("SELECT round FROM experiment_results WHERE experiment=? AND combination=?",
+                                 (experiment, combination)).fetchall()
+        return {r[0] for r in rows}
+
+    def put(self, row: dict[str, Any]) -> None:
+        columns = ",".join(row)
+        marks = ",".join("?" * len(row))
+        self.conn.execute(f"INSERT OR REPLACE INTO experiment_results ({columns}) VALUES ({marks})",
+                          tuple(row.values()))
+
+    def delete(self, experiment: str) -> None:
+        self.conn.execute("DELETE FROM experiment_results WHERE experiment=?", (experiment,))
+
+    def rows(self, experiment: str | None = None) -> list[dict[str, Any]]:
+        query = "SELECT * FROM experiment_results"
+        args: tuple = ()
+        if experiment is not None:
+            query += " WHERE experiment=?"
+            args = (experiment,)
+        cursor = self.conn.execute(query + " ORDER BY experiment, benchmark, strategy_label, proxy, round", args)
+        names = [d[0] for d in cursor.description]
+        result = []
+        for values in cursor.fetchall():
+            row = dict(zip(names, values))
+            row["trajectory"] = json.loads(zlib.decompress(row["trajectory"]))
+            for key in ("final_valid", "final_test"):
+                if row[key] is None:
+                    row[key] = math.nan
+            result.append(row)
+        return result
+
+    def experiments(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT experiment FROM experiment_results")]

@@ -67,7 +67,7 @@ def test_table_is_parsed_once_per_file_version(tmp_path):
 def test_table_benchmark_errors_name_the_problem(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("arch,acc\nnot-a-cell,3\n")
-    with pytest.raises(KeyError, match="no column 'valid_accuracy'"):
+    with pytest.raises(KeyError, match="no validation column 'valid_accuracy'"):
         TableBenchmark(path)
     with pytest.raises(ValueError, match="row 1"):
         TableBenchmark(path, valid_column="acc", test_column=None)

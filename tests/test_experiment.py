@@ -66,7 +66,7 @@ def stored(path: Path) -> list[tuple]:
 def test_runs_every_cell_and_round_and_skips_them_when_run_again(tmp_path):
     path = write_experiment(tmp_path)
     first = run_experiment_file(path)
-    assert (first.cells, first.rounds_run, first.rounds_skipped) == (3, 9, 0)
+    assert (first.combinations, first.rounds_run, first.rounds_skipped) == (3, 9, 0)
     again = run_experiment_file(path)
     assert (again.rounds_run, again.rounds_skipped) == (0, 9)
     rows = ResultStore(tmp_path / "results.sqlite").rows("tiny")
@@ -117,15 +117,19 @@ def test_report_writes_tables_plots_and_csv(tmp_path):
 
 @pytest.mark.parametrize("change, message", [
     (("name = \"rs\"", "name = \"rss\""), "unknown strateg.*'rss'.*Did you mean rs"),
-    (("population = 4", "populaton = 4"), "bad config"),
+    (("population = 4", "populaton = 4"), r"unknown key 'populaton' \(allowed: population, tournament"),
+    (("rounds = 3", "rounds = 3\nbudgett = 4"), r"unknown key 'budgett' \(allowed: name, description, space"),
+    (("label = \"free REA + warm-up\"", "lable = \"x\""), r"unknown key 'strategies.2.lable' \(allowed: name, label"),
     (("rounds = 3", "rounds = 0"), "rounds"),
     (("budget = 12", "budget = \"x\""), "budget"),
     (("convs.csv", "missing.csv"), "missing.csv does not exist"),
 ])
 def test_bad_experiment_files_are_explained(tmp_path, change, message):
     path = write_experiment(tmp_path, EXPERIMENT.replace(*change))
-    with pytest.raises((ValueError, KeyError, FileNotFoundError), match=message):
+    with pytest.raises((ValueError, KeyError, FileNotFoundError), match=message) as caught:
         load_experiment(path)
+    text = str(caught.value)
+    assert "http" not in text and len(text.splitlines()) <= 3 and len(text) < 600  # a few lines, no URLs
 
 
 def test_a_proxy_strategy_needs_a_proxy(tmp_path):
@@ -157,7 +161,7 @@ def test_curves_against_seconds_step_at_each_trained_cell():
 def test_cli_run_and_report_subcommands(tmp_path, capsys):
     import argparse
 
-    from nasearch.experiment import add_cli
+    from nasearch.experiment.cli import add_cli
 
     parser = argparse.ArgumentParser(prog="nasearch")
     add_cli(parser.add_subparsers(dest="command", required=True))
@@ -174,22 +178,23 @@ def test_cli_run_and_report_subcommands(tmp_path, capsys):
     assert "test @ 3" in (tmp_path / "out/tiny.md").read_text()
 
 
-def test_isomorphic_fallback_answers_for_a_missing_twin(tmp_path):
+def test_by_network_answers_for_a_missing_twin(tmp_path):
+    from nasearch.benchmarks.isomorphic import ByNetwork
     from nasearch.benchmarks.table import TableBenchmark
-    from nasearch.experiment import IsomorphicFallback
 
     space = NB201Space()
     one = "|skip_connect~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|"
     twin = "|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"  # the same identity network
     table = tmp_path / "acc.csv"
     table.write_text(f"arch,valid_accuracy,test_accuracy\n{one},50.0,49.0\n")
-    benchmark = IsomorphicFallback(TableBenchmark(table), space)
-    assert benchmark.train(space.parse(twin)).test_accuracy == 49.0
-    with pytest.raises(KeyError, match="neither it nor an isomorphic cell"):
-        benchmark.train(space.parse("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|"))
+    for benchmark in (ByNetwork(TableBenchmark(table), space), TableBenchmark(table, by_network=True)):
+        assert benchmark.covers(space.parse(twin))
+        assert benchmark.train(space.parse(twin)).test_accuracy == 49.0
+        with pytest.raises(KeyError, match="same network"):
+            benchmark.train(space.parse("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|"))
 
 
-def test_a_changed_score_table_is_a_new_cell(tmp_path):
+def test_a_changed_score_table_is_a_new_combination(tmp_path):
     path = write_experiment(tmp_path)
     run_experiment_file(path)
     table = tmp_path / "convs.csv"

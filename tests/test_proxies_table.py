@@ -14,8 +14,8 @@ import pytest
 from nasearch import registry
 from nasearch.benchmarks.function import FunctionBenchmark
 from nasearch.loop import run_search
-from nasearch.proxies.table import TableScorer
-from nasearch.proxies.table_presets import combined_scorer, table_from_spec, table_scorer
+from nasearch.tables.scorer import TableScorer
+from nasearch.tables.presets import combined_scorer, table_from_spec, table_scorer
 from nasearch.spaces.nb201 import NB201Space
 from nasearch.strategies._pool import sample_distinct
 

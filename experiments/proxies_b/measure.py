@@ -39,7 +39,7 @@ from nasearch.data import load_batch
 from nasearch.interfaces import TASKS
 from nasearch.metrics import correlate, partial_correlation
 from nasearch.parallel import score_architectures
-from nasearch.proxies.table import TableScorer
+from nasearch.tables.scorer import TableScorer
 from nasearch.spaces.nb201 import NB201Space
 from nasearch.store import ScoreStore
 from nasearch.strategies._pool import sample_distinct

@@ -16,7 +16,7 @@ from measure import (ALL, BENCHMARKS, DATA, EPSINAS_BATCH, HERE, IMAGES, SEED, T
                      memory_file, setup)
 from nasearch import registry
 from nasearch.metrics import correlate
-from nasearch.proxies.table import TableScorer
+from nasearch.tables.scorer import TableScorer
 from nasearch.scoring import ProxyScorer
 from nasearch.store import ScoreStore
 

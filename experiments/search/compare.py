@@ -13,7 +13,7 @@ import platform
 import sys
 from pathlib import Path
 
-from nasearch.experiment import ResultStore
+from nasearch.store import ResultStore
 from nasearch.report import best_test_at, fmt, mean_std
 
 HERE = Path(__file__).parent

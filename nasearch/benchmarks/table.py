@@ -14,6 +14,7 @@ directory or beside the repository.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 import os
@@ -24,12 +25,16 @@ from typing import Any
 from nasearch.architecture import Architecture
 from nasearch.interfaces import Benchmark, SearchSpace, Task, TrainResult, get_task
 from nasearch.registry import register_benchmark, spaces
+from nasearch.messages import few
 
 
 def _float(value: Any) -> float:
     if value is None or value == "":
         return math.nan
-    return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a number") from None
 
 
 _TABLE_CACHE: dict[tuple, dict[str, TrainResult]] = {}
@@ -48,7 +53,10 @@ def _parsed_table(path: str, mtime_ns: int, size: int, space: SearchSpace, arch_
 
 def _read_rows(path: Path) -> list[dict[str, Any]]:
     if path.suffix.lower() == ".json":
-        data = json.loads(path.read_text())
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path} is not valid JSON ({err.msg}, line {err.lineno})") from None
         if isinstance(data, dict):
             return [{"arch": key, **value} for key, value in data.items()]
         return list(data)
@@ -61,52 +69,75 @@ def _parse_table(path: Path, space: SearchSpace, arch_column: str, valid_column:
     rows = _read_rows(path)
     if not rows:
         raise ValueError(f"{path} has no rows")
-    columns = set(rows[0])
-    for column in (arch_column, valid_column):
-        if column not in columns:
-            raise KeyError(f"{path} has no column {column!r}; its columns are {', '.join(sorted(columns))}")
-    if test_column is not None and test_column not in columns:
-        raise KeyError(f"{path} has no test column {test_column!r}; columns: {', '.join(sorted(columns))}")
+    columns = list(rows[0])
+    wanted = {"architecture": arch_column, "validation": valid_column, "test": test_column, "cost": cost_column}
+    for role, column in wanted.items():
+        if column is not None and column not in columns:
+            raise KeyError(
+                f"{path} has no {role} column {column!r}; its columns are {few(columns, 12)}. Name the columns "
+                f"with --arch-column/--valid-column/--test-column (arch_column=, valid_column=, test_column=)")
     results: dict[str, TrainResult] = {}
     for number, row in enumerate(rows, start=1):
         try:
             arch = space.parse(str(row[arch_column]))
+            valid = _float(row[valid_column])
+            test = _float(row[test_column]) if test_column else valid
+            cost = _float(row[cost_column]) if cost_column else math.nan
         except ValueError as err:
             raise ValueError(f"{path}, row {number}: {err}") from None
-        valid = _float(row[valid_column])
-        test = _float(row[test_column]) if test_column else valid
-        cost = _float(row[cost_column]) if cost_column else math.nan
         results[arch.text] = TrainResult(valid, test, cost)
     return results
 
 
 class TableBenchmark(Benchmark):
-    """Accuracies from a CSV/JSON table (see module docstring for the format)."""
+    """Accuracies (or another measure) from a CSV/JSON table (see module docstring for the format).
 
-    def __init__(self, path: str | Path, space: SearchSpace | str = "nb201", task: Task | str = "cifar10",
+    ``by_network=True`` answers for a cell the table lacks with a cell of the same network
+    (``space.canonical_key``) that it has: for tables with one row per network rather than
+    per cell string. ``higher_is_better=False`` for a lower-is-better measure (perplexity,
+    error, loss).
+    """
+
+    def __init__(self, path: str | Path, space: SearchSpace | str = "nb201", task: Task | str | None = None,
                  arch_column: str = "arch", valid_column: str = "valid_accuracy",
                  test_column: str | None = "test_accuracy", cost_column: str | None = None,
-                 name: str | None = None):
+                 name: str | None = None, higher_is_better: bool = True, by_network: bool = False):
         self.path = Path(path)
         self.space = spaces.get(space) if isinstance(space, str) else space
         self.space_name = self.space.name
-        self.task = get_task(task)
+        self.task = get_task(task if task is not None else self.space.default_task)
         self.name = name or f"table:{self.path.name}"
+        self.higher_is_better = higher_is_better  # type: ignore[misc]  (per table, not per class)
+        self.by_network = by_network
         if not self.path.is_file():
             raise FileNotFoundError(f"benchmark table {str(self.path)!r} does not exist")
         stat = self.path.stat()
         # tables are read-only: one parse per file version and column choice per process
-        self._results = _parsed_table(str(self.path.resolve()), stat.st_mtime_ns, stat.st_size, self.space,
-                                      arch_column, valid_column, test_column, cost_column)
+        parsed = _parsed_table(str(self.path.resolve()), stat.st_mtime_ns, stat.st_size, self.space,
+                               arch_column, valid_column, test_column, cost_column)
+        self._results = parsed if higher_is_better else {
+            k: dataclasses.replace(r, higher_is_better=False) for k, r in parsed.items()}
+        self._by_network: dict[str, str] = {}
+        if by_network:
+            for text in self._results:
+                self._by_network.setdefault(self.space.canonical_key(self.space.parse(text)), text)
+
+    def _row(self, arch: Architecture) -> str | None:
+        if arch.text in self._results:
+            return arch.text
+        if self.by_network:
+            return self._by_network.get(self.space.canonical_key(arch))
+        return None
 
     def train(self, arch: Architecture) -> TrainResult:
-        try:
-            return self._results[arch.text]
-        except KeyError:
-            raise KeyError(f"{arch} is not in the benchmark table {self.path}") from None
+        row = self._row(arch)
+        if row is None:
+            extra = " (nor any cell of the same network)" if self.by_network else ""
+            raise KeyError(f"{arch} is not in the benchmark table {self.path}{extra}")
+        return self._results[row]
 
     def covers(self, arch: Architecture) -> bool:
-        return arch.text in self._results
+        return self._row(arch) is not None
 
     def architectures(self) -> list[Architecture]:
         return [self.space.parse(text) for text in self._results]

@@ -2,30 +2,50 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from nasearch.architecture import Architecture
 from nasearch.interfaces import Scorer, SearchSpace
 
 
-def sample_distinct(space: SearchSpace, rng: np.random.Generator, size: int) -> list[Architecture]:
-    """``size`` distinct random cells (all of them, shuffled, when the space is smaller)."""
+def sample_distinct(space: SearchSpace, rng: np.random.Generator, size: int,
+                    key: Callable[[Architecture], str] | None = None) -> list[Architecture]:
+    """``size`` random cells, distinct under ``key`` (default: the cell string; pass
+    ``space.canonical_key`` for distinct networks); all of them, shuffled, when there are fewer."""
+    key = key or _text
     try:
         finite = len(space)
     except TypeError:
         finite = None
     if finite is not None and finite <= size:
-        cells = list(space.enumerate())
-        return [cells[i] for i in rng.permutation(len(cells))]
+        return _first_of_each(space, rng, key)
     seen: dict[str, Architecture] = {}
     attempts = 0
     while len(seen) < size:
         arch = space.sample(rng)
-        seen.setdefault(arch.text, arch)
+        seen.setdefault(key(arch), arch)
         attempts += 1
         if attempts > 100 * size:
+            if finite is not None and key is not _text:  # fewer distinct networks than asked for
+                return _first_of_each(space, rng, key)[:size]
             raise RuntimeError(f"could not draw {size} distinct cells from {space.name!r}")
     return list(seen.values())
+
+
+def _text(arch: Architecture) -> str:
+    return arch.text
+
+
+def _first_of_each(space: SearchSpace, rng: np.random.Generator, key: Callable[[Architecture], str]
+                   ) -> list[Architecture]:
+    """Every cell of a finite space in random order, the first of each ``key`` kept."""
+    cells = list(space.enumerate())
+    kept: dict[str, Architecture] = {}
+    for i in rng.permutation(len(cells)):
+        kept.setdefault(key(cells[i]), cells[i])
+    return list(kept.values())
 
 
 def score_all(scorer: Scorer, archs: list[Architecture]) -> np.ndarray:
@@ -40,9 +60,10 @@ def rank_by_score(archs: list[Architecture], scores: np.ndarray) -> list[Archite
     return [archs[i] for i in order]
 
 
-def scored_pool(space: SearchSpace, scorer: Scorer, rng: np.random.Generator, size: int) -> list[Architecture]:
-    """A random pool of ``size`` distinct cells, ranked by score (best first)."""
-    pool = sample_distinct(space, rng, size)
+def scored_pool(space: SearchSpace, scorer: Scorer, rng: np.random.Generator, size: int,
+                key: Callable[[Architecture], str] | None = None) -> list[Architecture]:
+    """A random pool of ``size`` cells distinct under ``key``, ranked by score (best first)."""
+    pool = sample_distinct(space, rng, size, key)
     return rank_by_score(pool, score_all(scorer, pool))
 
 

@@ -76,7 +76,7 @@ class WarmupPopulation:
     needs_proxy = True
 
     def initial_population(self) -> list[Architecture]:
-        return scored_pool(self.space, self.scorer, self.rng, self.config.pool)[: self.config.population]
+        return scored_pool(self.space, self.scorer, self.rng, self.config.pool, self.identity)[: self.config.population]
 
 
 @register_strategy("rea-warmup")

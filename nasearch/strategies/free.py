@@ -145,7 +145,7 @@ class PoolTop(TrainingFreeStrategy):
     Config = PoolConfig
 
     def search(self) -> tuple[Architecture, float]:
-        pool = sample_distinct(self.space, self.rng, self.config.pool)
+        pool = sample_distinct(self.space, self.rng, self.config.pool, self.identity)
         self.visited = len(pool)
         return best_by_score(pool, score_all(self.scorer, pool))
 
@@ -164,7 +164,7 @@ class PoolAll(Strategy):
 
     def ask(self) -> Architecture:
         if self._queue is None:
-            self._queue = deque(sample_distinct(self.space, self.rng, self.config.pool))
+            self._queue = deque(sample_distinct(self.space, self.rng, self.config.pool, self.identity))
         if not self._queue:
             raise RuntimeError(f"pool-all trained its whole pool of {self.config.pool}: the budget exceeds the pool")
         return self._queue.popleft()

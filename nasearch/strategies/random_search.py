@@ -37,7 +37,7 @@ class RandomSearchWarmup(Strategy):
 
     def ask(self) -> Architecture:
         if self._queue is None:
-            self._queue = deque(scored_pool(self.space, self.scorer, self.rng, self.config.pool))
+            self._queue = deque(scored_pool(self.space, self.scorer, self.rng, self.config.pool, self.identity))
         if self._queue:
             return self._queue.popleft()
         return self.space.sample(self.rng)

@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from nasearch.interfaces import SearchSpace, Task
-from nasearch.proxies.table import TableScorer
+from nasearch.tables.scorer import TableScorer
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ same way). NASLib writes -1e8 for scores it could not compute; those read as NaN
 (``nan_values``). Nothing is computed, so ``computed`` stays 0 and ``seconds`` only counts
 published computation times (0 for tables without them).
 ``TableScorer.from_spec("path.csv:column")`` builds one from a single string; the team's
-named reference tables are in ``nasearch.proxies.table_presets``.
+named reference tables are in ``nasearch.tables.presets``.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ import numpy as np
 
 from nasearch.architecture import Architecture
 from nasearch.interfaces import SearchSpace
+from nasearch.messages import few
 from nasearch.registry import spaces
 
 ARCH_COLUMNS = ("net_str", "arch_str", "arch", "net", "cellstr")
@@ -94,26 +95,37 @@ def _csv_rows(path: Path, column: str, arch_column: str | None) -> list[Row]:
         key = arch_column or next((c for c in ARCH_COLUMNS if c in columns), None)
         if key is None or key not in columns:
             raise KeyError(f"{path} has no architecture column (tried {arch_column or ', '.join(ARCH_COLUMNS)}); "
-                           f"its columns are {', '.join(columns)}; pass arch_column=")
+                           f"its columns are {few(columns, 12)}; name it (arch_column=, --arch-column)")
         if column not in columns:
-            raise KeyError(f"{path} has no column {column!r}; its columns are {', '.join(columns)}")
+            raise KeyError(f"{path} has no column {column!r}; its columns are {few(columns, 12)}")
         return [(f"{path}, line {number}", row[key], row[column]) for number, row in enumerate(reader, start=2)]
 
 
+def _is_dataset_level(data: Any, column: str) -> bool:
+    """Whether a JSON object is keyed by dataset ({dataset: {arch: row}}) rather than by architecture."""
+    if not isinstance(data, dict) or not data:
+        return False
+    first = next(iter(data.values()))
+    if not isinstance(first, dict) or not first or column in first:
+        return False
+    return all(isinstance(v, dict) for v in first.values())
+
+
 def _json_rows(path: Path, column: str, dataset: str | None) -> list[Row]:
-    data = json.loads(path.read_text())
-    if dataset is not None:
-        found = next((k for k in data if k.lower() == dataset.lower()), None) if isinstance(data, dict) else None
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not valid JSON ({err.msg}, line {err.lineno})") from None
+    if _is_dataset_level(data, column):  # NASLib's {dataset: {arch: {proxy: ...}}}
+        if dataset is None:
+            raise KeyError(f"{path} is keyed by dataset ({few(data)}): say which one (dataset=)")
+        found = next((k for k in data if k.lower() == dataset.lower()), None)
         if found is None:
-            names = ", ".join(data) if isinstance(data, dict) else type(data).__name__
-            raise KeyError(f"{path} has no dataset {dataset!r} (it has {names})")
+            raise KeyError(f"{path} has no dataset {dataset!r}; it has {few(data)}")
         data = data[found]
     if isinstance(data, list):
         items = [(row.get("arch"), row) for row in data]
     elif isinstance(data, dict):
-        first = next(iter(data.values()), None)
-        if isinstance(first, dict) and column not in first and all(isinstance(v, dict) for v in first.values()):
-            raise KeyError(f"{path} looks like a NASLib file keyed by dataset ({', '.join(data)}): pass dataset=")
         items = list(data.items())
     else:
         raise ValueError(f"{path}: expected a JSON object or list of rows")
@@ -123,7 +135,8 @@ def _json_rows(path: Path, column: str, dataset: str | None) -> list[Row]:
             raise ValueError(f"{path}, entry {number}: expected an object of scores, got {type(row).__name__}")
         rows.append((f"{path}, entry {number}", arch, row.get(column)))  # an entry without it: NaN
     if not any(column in row for _, row in items):
-        raise KeyError(f"{path} has no {column!r} in any entry")
+        keys = dict.fromkeys(k for _, row in items[:50] for k in row)
+        raise KeyError(f"{path} has no {column!r} in any entry; its entries have {few(keys, 12)}")
     return rows
 
 
