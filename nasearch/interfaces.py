@@ -5,7 +5,8 @@ Each part knows only these interfaces: a proxy sees a ``torch.nn.Module`` and a 
 a strategy sees a ``SearchSpace`` and a ``Scorer`` (architecture -> oriented score, with
 counters), and a benchmark maps an architecture to a ``TrainResult``. Everything one part
 reads of another is declared here, typed, with its default; nothing is probed with
-``hasattr``.
+``hasattr``. The module is long on purpose: every contract lives in this one file, each with
+the documentation a plug-in author needs.
 """
 
 from __future__ import annotations

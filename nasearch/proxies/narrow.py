@@ -18,6 +18,9 @@ preserve channel symmetry. Anything else (a concatenation, channel slicing, an e
 or other parameterised layer, a buffer other than batch-norm statistics, a grouped
 convolution on distinct channels, dropout in training mode, ...) raises ``NotNarrowable``,
 and the caller falls back to the plain computation.
+
+The module is long because the narrowed layers and the list of symmetry-preserving
+operations must be checked together, in one place.
 """
 
 from __future__ import annotations

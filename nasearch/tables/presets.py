@@ -13,11 +13,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from importlib.metadata import entry_points
+from typing import Callable, Sequence
 
 import numpy as np
 
-from nasearch.interfaces import SearchSpace, Task
+from nasearch.interfaces import SearchSpace, Task, get_task
 from nasearch.tables.scorer import TableScorer
 
 
@@ -62,9 +63,23 @@ TABLE_PRESETS["val12"] = TablePreset(
 COMBINED: dict[str, float] = {"naswot": 0.6, "synflow": 0.4}
 
 
+TableFactory = Callable[[SearchSpace, Task], TableScorer]
+ENTRY_POINT_GROUP = "nasearch.tables"
+
+
+def plugin_presets() -> dict[str, TableFactory]:
+    """Score tables other packages provide: entry points of the group ``nasearch.tables`` whose
+    value is a function ``(space, task) -> TableScorer``, e.g. in their pyproject.toml::
+
+        [project.entry-points."nasearch.tables"]
+        my_scores = "my_package.tables:my_scores"
+    """
+    return {ep.name: ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name not in TABLE_PRESETS}
+
+
 def preset_names() -> list[str]:
-    """Every name ``table_scorer`` takes: the presets and ``combined``."""
-    return sorted([*TABLE_PRESETS, "combined"])
+    """Every name ``table_scorer`` takes: the presets, ``combined`` and other packages' tables."""
+    return sorted({*TABLE_PRESETS, "combined", *(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))})
 
 
 def table_scorer(preset: str, space: SearchSpace, task: Task | str, data_dir: str | Path | None = None,
@@ -76,6 +91,13 @@ def table_scorer(preset: str, space: SearchSpace, task: Task | str, data_dir: st
         parts = [table_scorer(name, space, task, data_dir, share_isomorphic) for name in COMBINED]
         return combined_scorer(parts, list(COMBINED.values()), name="table:combined")
     if preset not in TABLE_PRESETS:
+        plugins = plugin_presets()
+        if preset in plugins:
+            scorer = plugins[preset](space, task if isinstance(task, Task) else get_task(task))
+            if not isinstance(scorer, TableScorer):
+                raise TypeError(f"score table {preset!r} (entry point of {ENTRY_POINT_GROUP}) returned "
+                                f"{type(scorer).__name__}, not a TableScorer")
+            return scorer
         raise KeyError(f"unknown score table {preset!r}; available: {', '.join(preset_names())}")
     spec = TABLE_PRESETS[preset]
     task_name = task if isinstance(task, str) else task.name
