@@ -81,7 +81,7 @@ def _store(args: argparse.Namespace) -> ScoreStore | None:
 
 
 def _add_scoring_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--space", default="nb201", help="search space (default: nb201)")
+    p.add_argument("--space", default=registry.DEFAULT_SPACE, help=f"search space (default: {registry.DEFAULT_SPACE})")
     p.add_argument("--benchmark", help="benchmark name or a CSV/JSON table path (default: the space's own; "
                                        "nb201: nb201-cifar10, embedded)")
     p.add_argument("--arch-column", help="table benchmark: the architecture column (default: arch)")

@@ -89,6 +89,10 @@ class Registry(Generic[T]):
         return name in self._classes
 
 
+# The space used where a user names none (the command line, experiment files, tables): the
+# one place a generic module learns of a concrete space.
+DEFAULT_SPACE = "nb201"
+
 spaces: Registry = Registry("spaces", ("nasearch.spaces",))
 proxies: Registry = Registry("proxies", ("nasearch.proxies",))
 strategies: Registry = Registry("strategies", ("nasearch.strategies",))

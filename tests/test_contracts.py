@@ -161,7 +161,7 @@ def test_a_space_without_networks_works_with_tables_and_refuses_network_proxies(
     result = run_search(strategy, benchmark, budget=10)
     assert len(result.trajectory) == 10
     with pytest.raises(NotEnumerableError, match="--sample N"):
-        sample_architectures(space, FunctionBenchmark(lambda a: 1.0, space_name=space.name), None, 0)
+        sample_architectures(space, FunctionBenchmark(lambda a: 1.0, space=space), None, 0)
 
 
 def test_a_benchmark_of_another_space_is_refused():

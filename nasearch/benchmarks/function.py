@@ -7,7 +7,8 @@ import time
 from typing import Callable
 
 from nasearch.architecture import Architecture
-from nasearch.interfaces import Benchmark, Task, TrainResult, get_task
+from nasearch.interfaces import Benchmark, SearchSpace, Task, TrainResult, get_task
+from nasearch.registry import DEFAULT_SPACE, spaces
 
 
 class FunctionBenchmark(Benchmark):
@@ -15,11 +16,12 @@ class FunctionBenchmark(Benchmark):
 
     name = "function"
 
-    def __init__(self, train_fn: Callable[[Architecture], object], space_name: str = "nb201",
-                 task: Task | str = "cifar10"):
+    def __init__(self, train_fn: Callable[[Architecture], object], space: SearchSpace | str = DEFAULT_SPACE,
+                 task: Task | str | None = None):
+        space_cls = spaces.get_class(space) if isinstance(space, str) else type(space)
         self.train_fn = train_fn
-        self.space_name = space_name
-        self.task = get_task(task)
+        self.space_name = space_cls.name
+        self.task = get_task(task if task is not None else space_cls.default_task)
 
     def covers(self, arch: Architecture) -> bool:
         """A training function covers every cell of its space (and is never run to find out)."""

@@ -24,7 +24,7 @@ from typing import Any
 
 from nasearch.architecture import Architecture
 from nasearch.interfaces import Benchmark, SearchSpace, Task, TrainResult, get_task
-from nasearch.registry import register_benchmark, spaces
+from nasearch.registry import DEFAULT_SPACE, register_benchmark, spaces
 from nasearch.messages import few
 
 
@@ -98,7 +98,7 @@ class TableBenchmark(Benchmark):
     error, loss).
     """
 
-    def __init__(self, path: str | Path, space: SearchSpace | str = "nb201", task: Task | str | None = None,
+    def __init__(self, path: str | Path, space: SearchSpace | str = DEFAULT_SPACE, task: Task | str | None = None,
                  arch_column: str = "arch", valid_column: str = "valid_accuracy",
                  test_column: str | None = "test_accuracy", cost_column: str | None = None,
                  name: str | None = None, higher_is_better: bool = True, by_network: bool = False):

@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from nasearch.factory import BenchmarkSpec, benchmark_spec
 from nasearch.messages import pydantic_message
+from nasearch.registry import DEFAULT_SPACE
 
 
 class _Spec(BaseModel):
@@ -110,7 +111,7 @@ class DataSpec(_Spec):
 class ExperimentConfig(_Spec):
     name: str = Field(min_length=1)
     description: str = ""
-    space: str = "nb201"
+    space: str = DEFAULT_SPACE
     benchmarks: list[BenchmarkSpec] = Field(default_factory=list)
     strategies: list[StrategySpec] = Field(min_length=1)
     proxies: list[ProxySpec] = Field(default_factory=list)

@@ -44,7 +44,7 @@ import numpy as np
 from nasearch.architecture import Architecture
 from nasearch.interfaces import SearchSpace
 from nasearch.messages import few
-from nasearch.registry import spaces
+from nasearch.registry import DEFAULT_SPACE, spaces
 
 ARCH_COLUMNS = ("net_str", "arch_str", "arch", "net", "cellstr")
 NASLIB_FAILURE = -1e8  # NASLib's score for "could not compute"
@@ -118,7 +118,7 @@ def _json_rows(path: Path, column: str, dataset: str | None) -> list[Row]:
         raise ValueError(f"{path} is not valid JSON ({err.msg}, line {err.lineno})") from None
     if _is_dataset_level(data, column):  # NASLib's {dataset: {arch: {proxy: ...}}}
         if dataset is None:
-            raise KeyError(f"{path} is keyed by dataset ({few(data)}): say which one (dataset=)")
+            raise KeyError(f"{path} is keyed by dataset ({few(data)}): say which one (pass dataset=)")
         found = next((k for k in data if k.lower() == dataset.lower()), None)
         if found is None:
             raise KeyError(f"{path} has no dataset {dataset!r}; it has {few(data)}")
@@ -143,7 +143,7 @@ def _json_rows(path: Path, column: str, dataset: str | None) -> list[Row]:
 class TableScorer:
     """Scores looked up in one column of a score table (see module docstring)."""
 
-    def __init__(self, path: str | Path, column: str, space: SearchSpace | str = "nb201",
+    def __init__(self, path: str | Path, column: str, space: SearchSpace | str = DEFAULT_SPACE,
                  higher_is_better: bool = True, dataset: str | None = None, arch_column: str | None = None,
                  nan_values: Sequence[float] = (NASLIB_FAILURE,), name: str | None = None,
                  share_isomorphic: bool = True):
