@@ -62,6 +62,10 @@ def _benchmark(space_name: str, name: str | None) -> Benchmark:
     name = name or space_cls.default_benchmark
     if name is None:
         raise CliError(f"space {space_name!r} has no default benchmark: pass --benchmark NAME or a table path")
+    if space_name == "nlp" and (name.endswith(".zip") or Path(name).is_dir()):  # official NAS-Bench-NLP logs
+        from nasearch.benchmarks.nlp import NLPBenchmark
+
+        return NLPBenchmark.from_logs(name, space_cls.default_task)
     if name.endswith((".csv", ".json")):
         from nasearch.benchmarks.table import TableBenchmark
 
@@ -142,7 +146,9 @@ def cmd_correlate(args: argparse.Namespace) -> int:
     scores = scores_of(scorer)
     wall = time.perf_counter() - start
     computed = stored(scorer) - stored_before if store is not None else scorer.computed
-    accuracy = np.array([benchmark.train(a).test_accuracy for a in archs])
+    # oriented so that higher is better: a lower-is-better measure (perplexity) is negated, and
+    # a positive correlation always means the proxy ranks the better cells higher
+    accuracy = np.array([benchmark.train(a).test_fitness for a in archs])
     corr = correlate(scores, accuracy, higher_is_better=scorer.proxy.higher_is_better)
     oriented = scores if scorer.proxy.higher_is_better else -scores
     out = {**corr.as_dict(), "seconds_per_arch": scorer.seconds_per_arch(archs),
@@ -160,7 +166,8 @@ def cmd_correlate(args: argparse.Namespace) -> int:
         origin = f"scores read from the table, {wall:.1f} s"
     else:
         origin = f"data {args.data}, batch {args.batch_size}; {computed} newly scored, {wall:.1f} s"
-    print(f"{args.proxy} on {len(archs)} {args.space} cells vs {benchmark.name} test accuracy ({origin})")
+    target = "test accuracy" if benchmark.higher_is_better else "-(test measure: lower is better, negated)"
+    print(f"{args.proxy} on {len(archs)} {args.space} cells vs {benchmark.name} {target} ({origin})")
     print(f"  NaN scores (omitted)     {corr.nan}")
     print(f"  Spearman  global/top-10% {corr.spearman:.3f} / {corr.spearman_top10:.3f}")
     print(f"  Kendall   global/top-10% {corr.kendall:.3f} / {corr.kendall_top10:.3f}")
@@ -208,7 +215,8 @@ def cmd_search(args: argparse.Namespace) -> int:
                          "at_budget": {str(b): dict(zip(("mean", "std"), mean_std_at(rounds, b))) for b in budgets}}
         print(json.dumps(out[strategies[0]] if len(strategies) == 1 else out))
         return 0
-    print(f"best test accuracy (mean ± std over {args.rounds} rounds) on {benchmark.name}"
+    measure = "test accuracy" if benchmark.higher_is_better else "test measure (lower is better)"
+    print(f"best {measure} (mean ± std over {args.rounds} rounds) on {benchmark.name}"
           + (f", proxy {args.proxy}" if args.proxy else "") + f"; {wall:.1f} s")
     print(budget_table(results, budgets))
     if isinstance(scorer, TableScorer):

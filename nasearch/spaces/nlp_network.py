@@ -182,39 +182,39 @@ class NLPNetwork(nn.Module):
         out = self._last_dropped.transpose(0, 1)  # (N, T, width)
         return self.decoder(out.reshape(-1, out.shape[-1]))
 
-    def skip_dead_branches(self) -> None:
-        """Nothing to skip: recipes are pruned to the nodes that reach an output (kept for the
-        ``DeadBranchSkipping`` protocol, so the scorer's request is answered truthfully)."""
-
-    def constant_weight_hidden(self, tokens: torch.Tensor, values: Sequence[float], bias: str = "constant",
+    def constant_weight_hidden(self, tokens: torch.Tensor, values: Sequence[float], embedding: torch.Tensor,
+                               bias: str = "constant", hidden: str = "constant",
                                dtype: torch.dtype = torch.float32) -> torch.Tensor:
-        """Exact narrow computation of the last layer's output when every cell weight and the
-        initial hidden state equal one constant (the epsinas setting), for each constant.
+        """Exact narrow computation of the last layer's output when every cell weight equals one
+        constant (the epsinas setting), for each constant, with ``embedding`` as the encoder
+        weight. Needs no weights of the network itself (it may live on the meta device).
 
-        Under such weights every unit of a layer's linear node computes the same number from
-        the same inputs, so (by induction over steps and layers) all units of every node are
-        equal: one unit per layer suffices, a linear node being ``w * sum_k fan_in_k * v_k``
-        (+ the bias) and layer 0 reading the row sum of the embedding. ``bias`` is "constant"
-        (the epsinas reference code sets cell biases to the constant too) or "zero".
-        Returns (len(values), T, N): the value shared by all units of the last layer.
+        Under such weights every unit of a linear node computes the same number from the same
+        inputs, so (by induction over steps and layers, the initial hidden state being constant
+        too) all units of every node are equal: one unit per layer suffices, a linear node being
+        ``w * sum_k fan_in_k * v_k + bias`` and layer 0 reading the row sum of the embedding.
+        ``bias``: "constant" (the epsinas reference code sets cell biases to the constant as
+        well) or "zero"; ``hidden``: initial hidden state "constant" (the reference) or "zero".
+        Returns (len(values), T, N): the value every unit of the last layer's output holds.
         """
-        if bias not in ("constant", "zero"):
-            raise ValueError(f"bias must be 'constant' or 'zero', got {bias!r}")
-        w = torch.tensor(list(values), dtype=dtype).view(-1, 1)  # (W, 1) broadcast over the batch
-        emb_sum = self.encoder.weight.detach().to(dtype).sum(dim=1)
+        if bias not in ("constant", "zero") or hidden not in ("constant", "zero"):
+            raise ValueError(f"bias and hidden must be 'constant' or 'zero', got {bias!r}, {hidden!r}")
+        w = torch.tensor(list(values), dtype=dtype).view(-1, 1)  # (W, 1), broadcast over the batch
+        emb_sum = embedding.to(dtype).sum(dim=1)
         x_seq = emb_sum[tokens.t()].unsqueeze(0).expand(len(values), -1, -1)  # (W, T, N)
         fan_x = 1
         inputs = self.recipe.inputs_of()
+        b = w if bias == "constant" else torch.zeros_like(w)
+        h0 = w if hidden == "constant" else torch.zeros_like(w)
         for rnn in self.rnns:
             width = rnn.hidden_size
-            b = w if bias == "constant" else torch.zeros_like(w)
 
-            def linear(name: str, args: Sequence[torch.Tensor], fan_x: int = fan_x, width: int = width,
-                       b: torch.Tensor = b) -> torch.Tensor:
+            def linear(name: str, args: Sequence[torch.Tensor], fan_x: int = fan_x, width: int = width
+                       ) -> torch.Tensor:
                 total = sum((fan_x if s == "x" else width) * a for s, a in zip(inputs[name], args))
                 return w * total + b
 
-            state = [w.expand(-1, tokens.shape[0]).clone() for _ in range(self.recipe.hidden)]
+            state = [h0.expand(-1, tokens.shape[0]).clone() for _ in range(self.recipe.hidden)]
             outputs = []
             for step in x_seq.unbind(1):
                 state = run_cell(self.recipe, rnn.order, step, state, linear)
