@@ -102,6 +102,9 @@ def language_batch(spec: str, task: Task, batch_size: int, seed: int = 0, seq_le
         tokens = synthetic_tokens(spec, task.vocab_size, batch_size * (seq_len + 1), seed)
         batch = token_batch(tokens, task, batch_size, seq_len, offset=0)
         return Batch(batch.inputs, batch.labels, f"{spec}-{batch.fingerprint}")
+    if not Path(spec).is_file():
+        raise ValueError(f"unknown token data {spec!r}: use {', '.join(SYNTHETIC_TOKENS)} or the path of a .npy "
+                         "token array or a text file")
     tokens, vocab = read_tokens(spec)
     if vocab is not None and len(vocab) > task.vocab_size:
         raise ValueError(f"{spec} has {len(vocab)} distinct words, more than the {task.vocab_size} of task "

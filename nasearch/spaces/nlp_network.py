@@ -195,13 +195,16 @@ class NLPNetwork(nn.Module):
         ``w * sum_k fan_in_k * v_k + bias`` and layer 0 reading the row sum of the embedding.
         ``bias``: "constant" (the epsinas reference code sets cell biases to the constant as
         well) or "zero"; ``hidden``: initial hidden state "constant" (the reference) or "zero".
-        Returns (len(values), T, N): the value every unit of the last layer's output holds.
+        ``embedding`` may also stack several (E, vocab, width): the rows then run every
+        embedding with every constant, embedding-major.
+        Returns (E * len(values), T, N): the value every unit of the last layer's output holds.
         """
         if bias not in ("constant", "zero") or hidden not in ("constant", "zero"):
             raise ValueError(f"bias and hidden must be 'constant' or 'zero', got {bias!r}, {hidden!r}")
-        w = torch.tensor(list(values), dtype=dtype).view(-1, 1)  # (W, 1), broadcast over the batch
-        emb_sum = embedding.to(dtype).sum(dim=1)
-        x_seq = emb_sum[tokens.t()].unsqueeze(0).expand(len(values), -1, -1)  # (W, T, N)
+        emb_sum = embedding.to(dtype).sum(dim=-1).reshape(-1, embedding.shape[-2])  # (E, vocab)
+        count = emb_sum.shape[0]
+        w = torch.tensor(list(values) * count, dtype=dtype).view(-1, 1)  # (E*W, 1), broadcast over the batch
+        x_seq = emb_sum[:, tokens.t()].repeat_interleave(len(values), dim=0)  # (E*W, T, N)
         fan_x = 1
         inputs = self.recipe.inputs_of()
         b = w if bias == "constant" else torch.zeros_like(w)
