@@ -108,10 +108,17 @@ class NLPSpace(SearchSpace):
             child = self.from_recipe(current)
             if self.edit_distance(arch, child) == distance:
                 return child
-        raise ValueError(f"found no cell at edit distance {distance} from {arch.text[:60]}... in {max_tries} tries")
+        broken = self.violations(arch)
+        hint = f" (it breaks the generator's rules: {'; '.join(broken)}, so no valid cell is near)" if broken else ""
+        raise ValueError(f"found no valid cell at edit distance {distance} from {arch.text[:60]}... in "
+                         f"{max_tries} tries{hint}")
 
     def edit_distance(self, a: Architecture, b: Architecture) -> int:
         return nlp_recipe.edit_distance(self.recipe(a), self.recipe(b))
+
+    def quick_edit_distance(self, a: Architecture, b: Architecture) -> int:
+        """``edit_distance`` without its local search (~50x faster, about 10% higher)."""
+        return nlp_recipe.quick_edit_distance(self.recipe(a), self.recipe(b))
 
     # --- isomorphism --------------------------------------------------------------------------------
     def canonical_key(self, arch: Architecture) -> str:

@@ -10,7 +10,7 @@ space's, and so is the name (pool cells are the base space's cells, scores are s
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -20,12 +20,17 @@ from nasearch.interfaces import SearchSpace, Task
 
 
 class PoolSpace(SearchSpace):
-    """``base`` restricted to ``cells`` (distinct up to isomorphism; duplicates are dropped)."""
+    """``base`` restricted to ``cells`` (distinct up to isomorphism; duplicates are dropped).
+
+    ``distance`` ranks pool cells for mutation (default: the base space's edit distance; a
+    cheaper approximation may be passed for large pools)."""
 
     name = "pool"
 
-    def __init__(self, base: SearchSpace, cells: Sequence[Architecture]):
+    def __init__(self, base: SearchSpace, cells: Sequence[Architecture],
+                 distance: Callable[[Architecture, Architecture], int] | None = None):
         self.base = base
+        self.distance = distance or base.edit_distance
         self.name = base.name  # type: ignore[misc]  (pool cells are the base space's cells)
         self.default_task = base.default_task  # type: ignore[misc]
         self.default_benchmark = base.default_benchmark  # type: ignore[misc]
@@ -46,7 +51,7 @@ class PoolSpace(SearchSpace):
             raise KeyError(f"{arch.text[:70]}... is not in the pool") from None
 
     def distances_from(self, arch: Architecture) -> np.ndarray:
-        """Edit distance from ``arch`` (a pool cell) to every pool cell, computed once per cell."""
+        """``distance`` from ``arch`` (a pool cell) to every pool cell, computed once per cell."""
         i = self._position(arch)
         if i not in self._distances:
             row = np.array([0 if j == i else self._known(i, j) for j in range(len(self.cells))])
@@ -56,7 +61,7 @@ class PoolSpace(SearchSpace):
     def _known(self, i: int, j: int) -> int:
         if j in self._distances:
             return int(self._distances[j][i])
-        return self.base.edit_distance(self.cells[i], self.cells[j])
+        return self.distance(self.cells[i], self.cells[j])
 
     def sample(self, rng: np.random.Generator) -> Architecture:
         return self.cells[int(rng.integers(len(self.cells)))]
