@@ -84,7 +84,8 @@ def get_task(task: "Task | str") -> Task:
 
 @dataclass(frozen=True)
 class Batch:
-    """One minibatch: inputs (N, C, H, W) and, when known, integer labels (N,)."""
+    """One minibatch: inputs (N, C, H, W) and, when known, integer labels (N,); for a language
+    task, token ids (N, T) and the next-token targets flattened to (N*T,) (``nasearch.language``)."""
 
     inputs: torch.Tensor
     labels: torch.Tensor | None = None
