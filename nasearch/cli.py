@@ -187,8 +187,21 @@ def _search_rounds(args: argparse.Namespace, strategy: str, benchmark: Benchmark
         options.setdefault("pool", args.pool)
     if strategy_cls.needs_proxy and scorer is None:
         raise CliError(f"strategy {strategy!r} ranks cells by a proxy: pass --proxy NAME (e.g. --proxy epsinas)")
-    return run_rounds(make_space(args.space), strategy, benchmark, args.budget, args.rounds, args.seed, scorer,
-                      options, progress=not args.json)
+    return run_rounds(_search_space(args.space, benchmark), strategy, benchmark, args.budget, args.rounds, args.seed,
+                      scorer, options, progress=not args.json)
+
+
+def _search_space(space_name: str, benchmark: Benchmark):
+    """The space to search: a space that cannot list its cells (NAS-Bench-NLP) searched against a
+    table benchmark is restricted to the benchmark's cells (``PoolSpace``), else nothing could be
+    looked up."""
+    space = make_space(space_name)
+    listed = None if space.is_finite else benchmark.architectures()
+    if listed is None:
+        return space
+    from nasearch.spaces.pool import PoolSpace
+
+    return PoolSpace(space, listed, getattr(space, "quick_edit_distance", None))
 
 
 def cmd_search(args: argparse.Namespace) -> int:

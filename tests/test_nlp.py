@@ -288,3 +288,13 @@ def test_pool_space_moves_inside_the_pool(shared_data):
     assert child in pool.cells and child != parent and pool.distances_from(parent).min() == 0
     strategy = registry.strategies.get("rea", space=pool, seed=0, population=4, tournament=2)
     assert len(run_search(strategy, bench, 6).trajectory) == 6
+
+
+def test_cli_search_on_nlp_stays_inside_the_benchmark_cells(tmp_path, capsys):
+    from nasearch.cli import main
+
+    _fixture_logs(tmp_path / "logs")
+    assert main(["search", "--space", "nlp", "--benchmark", str(tmp_path / "logs"), "--strategy", "rs",
+                 "--budget", "3", "--rounds", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["rounds"] == [pytest.approx(math.exp(4.6))]  # the lowest perplexity of the three cells
