@@ -20,7 +20,7 @@ import nasearch.language  # noqa: F401  (registers the ptb and wikitext2 tasks)
 from nasearch.architecture import Architecture
 from nasearch.interfaces import LanguageTask, SearchSpace, Task
 from nasearch.registry import register_space
-from nasearch.spaces import nlp_recipe
+from nasearch.spaces import nlp_moves, nlp_recipe
 from nasearch.spaces.nlp_network import NLPNetwork
 from nasearch.spaces.nlp_recipe import INPUTS, Recipe
 
@@ -86,7 +86,7 @@ class NLPSpace(SearchSpace):
         isomorphic to ``arch``, one per distinct string, in a fixed order."""
         key = self.canonical_key(arch)
         seen: dict[str, Architecture] = {}
-        for recipe in nlp_recipe.single_moves(self.recipe(arch)):
+        for recipe in nlp_moves.single_moves(self.recipe(arch)):
             child = self.from_recipe(recipe)
             if child.text not in seen and self.canonical_key(child) != key:
                 seen[child.text] = child
@@ -101,7 +101,7 @@ class NLPSpace(SearchSpace):
         for _ in range(max_tries):
             current = self.recipe(arch)
             for _ in range(distance):
-                moves = nlp_recipe.single_moves(current)
+                moves = nlp_moves.single_moves(current)
                 if not moves:
                     break
                 current = moves[int(rng.integers(len(moves)))]
@@ -114,11 +114,11 @@ class NLPSpace(SearchSpace):
                          f"{max_tries} tries{hint}")
 
     def edit_distance(self, a: Architecture, b: Architecture) -> int:
-        return nlp_recipe.edit_distance(self.recipe(a), self.recipe(b))
+        return nlp_moves.edit_distance(self.recipe(a), self.recipe(b))
 
     def quick_edit_distance(self, a: Architecture, b: Architecture) -> int:
         """``edit_distance`` without its local search (~50x faster, about 10% higher)."""
-        return nlp_recipe.quick_edit_distance(self.recipe(a), self.recipe(b))
+        return nlp_moves.quick_edit_distance(self.recipe(a), self.recipe(b))
 
     # --- isomorphism --------------------------------------------------------------------------------
     def canonical_key(self, arch: Architecture) -> str:
