@@ -15,7 +15,7 @@ from nasearch.factory import make_benchmark, make_scorer
 from nasearch.interfaces import Benchmark, NotEnumerableError, Scorer, SearchSpace
 from nasearch.loop import SearchResult, run_search
 
-__all__ = ["covered_cells", "make_benchmark", "make_scorer", "make_space", "run_rounds", "sample_architectures"]
+__all__ = ["search_space_for", "covered_cells", "make_benchmark", "make_scorer", "make_space", "run_rounds", "sample_architectures"]
 
 
 def make_space(name: str, **config: Any) -> SearchSpace:
@@ -28,6 +28,18 @@ def covered_cells(space: SearchSpace, benchmark: Benchmark) -> list[Architecture
         return [a for a in space.enumerate() if benchmark.covers(a)]
     listed = benchmark.architectures()
     return None if listed is None else [a for a in listed if a.space == space.name]
+
+
+def search_space_for(space: SearchSpace, benchmark: Benchmark) -> SearchSpace:
+    """The space to search against ``benchmark``: a space that cannot list its cells (NAS-Bench-NLP)
+    searched against a table is restricted to the table's cells (``PoolSpace``), since nothing
+    else could be looked up; any other space as it is."""
+    listed = None if space.is_finite else benchmark.architectures()
+    if listed is None:
+        return space
+    from nasearch.spaces.pool import PoolSpace
+
+    return PoolSpace(space, listed, getattr(space, "quick_edit_distance", None))
 
 
 def sample_architectures(space: SearchSpace, benchmark: Benchmark, n: int | None, seed: int) -> list[Architecture]:

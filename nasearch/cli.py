@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from nasearch import registry
-from nasearch.api import make_space, run_rounds, sample_architectures
+from nasearch.api import make_space, run_rounds, sample_architectures, search_space_for
 from nasearch.factory import BenchmarkSpec, is_table_path, make_benchmark, make_scorer
 from nasearch.interfaces import Benchmark
 from nasearch.metrics import correlate, monotonicity, partial_correlation
@@ -64,7 +64,7 @@ def _benchmark(args: argparse.Namespace) -> Benchmark:
     name = args.benchmark
     columns = {key: getattr(args, key) for key in ("arch_column", "valid_column", "test_column")
                if getattr(args, key) is not None}
-    if name is not None and is_table_path(name):
+    if name is not None and (is_table_path(name) or Path(name).exists()):
         spec = BenchmarkSpec(file=name, higher_is_better=not args.lower_is_better, by_network=args.by_network,
                              **columns)
     else:
@@ -172,7 +172,8 @@ def cmd_correlate(args: argparse.Namespace) -> int:
         origin = f"scores read from the table, {wall:.1f} s"
     else:
         origin = f"data {args.data}, batch {args.batch_size}; {computed} newly scored, {wall:.1f} s"
-    print(f"{args.proxy} on {len(archs)} {args.space} cells vs {benchmark.name} test accuracy ({origin})")
+    target = "test accuracy" if benchmark.higher_is_better else "-(test measure: lower is better, negated)"
+    print(f"{args.proxy} on {len(archs)} {args.space} cells vs {benchmark.name} {target} ({origin})")
     print(f"  NaN scores (omitted)     {corr.nan}")
     print(f"  Spearman  global/top-10% {corr.spearman:.3f} / {corr.spearman_top10:.3f}")
     print(f"  Kendall   global/top-10% {corr.kendall:.3f} / {corr.kendall_top10:.3f}")
@@ -192,7 +193,8 @@ def _search_rounds(args: argparse.Namespace, strategy: str, benchmark: Benchmark
         options.setdefault("pool", args.pool)
     if strategy_cls.needs_proxy and scorer is None:
         raise CliError(f"strategy {strategy!r} ranks cells by a proxy: pass --proxy NAME (e.g. --proxy epsinas)")
-    return run_rounds(make_space(args.space), strategy, benchmark, args.budget, args.rounds, args.seed, scorer,
+    return run_rounds(search_space_for(make_space(args.space), benchmark), strategy, benchmark, args.budget,
+                      args.rounds, args.seed, scorer,
                       options, progress=not args.json, distinct_networks=args.distinct_networks)
 
 
@@ -220,7 +222,8 @@ def cmd_search(args: argparse.Namespace) -> int:
                          "at_budget": {str(b): dict(zip(("mean", "std"), mean_std_at(rounds, b))) for b in budgets}}
         print(json.dumps(out[strategies[0]] if len(strategies) == 1 else out))
         return 0
-    print(f"best test accuracy (mean ± std over {args.rounds} rounds) on {benchmark.name}"
+    measure = "test accuracy" if benchmark.higher_is_better else "test measure (lower is better)"
+    print(f"best {measure} (mean ± std over {args.rounds} rounds) on {benchmark.name}"
           + (f", proxy {args.proxy}" if args.proxy else "") + f"; {wall:.1f} s")
     print(budget_table(results, budgets))
     if isinstance(scorer, TableScorer):

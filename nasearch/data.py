@@ -107,7 +107,12 @@ def npz_batch(path: str | Path, task: Task, batch_size: int, seed: int = 0, spli
 
 
 def load_batch(spec: str, task: Task, batch_size: int, seed: int = 0) -> Batch:
-    """``grey`` | ``uniform`` | ``normal`` | path to an ``.npz`` file."""
+    """``grey`` | ``uniform`` | ``normal`` | path to an ``.npz`` file; for a language task, token
+    batches (``uniform`` | ``zipf`` | a token file: see ``nasearch.language``)."""
+    if task.kind == "language":
+        from nasearch.language import language_batch
+
+        return language_batch(spec, task, batch_size, seed)
     if spec in SYNTHETIC:
         return synthetic_batch(spec, task, batch_size, seed)
     if spec.endswith(".npz") or Path(spec).exists():

@@ -82,10 +82,16 @@ def make_benchmark(space: SearchSpace, spec: "str | BenchmarkSpec | dict[str, An
     key = (space.name, type(space), spec.model_dump_json(), file)
     if key in _CACHE:
         return _CACHE[key]
-    if file is not None:
+    if file is not None and not is_table_path(file):
+        found = space.benchmark_from_path(file)
+        if found is None:
+            raise ValueError(f"{file} is not a CSV or JSON table, and space {space.name!r} reads no other "
+                             f"benchmark format")
+        benchmark: Benchmark = found
+    elif file is not None:
         from nasearch.benchmarks.table import TableBenchmark
 
-        benchmark: Benchmark = TableBenchmark(
+        benchmark = TableBenchmark(
             file, space=space, task=spec.task, arch_column=spec.arch_column, valid_column=spec.valid_column,
             test_column=spec.test_column, cost_column=spec.cost_column, name=spec.label,
             higher_is_better=spec.higher_is_better, by_network=spec.by_network)

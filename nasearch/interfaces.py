@@ -85,7 +85,8 @@ def get_task(task: "Task | str") -> Task:
 
 @dataclass(frozen=True)
 class Batch:
-    """One minibatch: inputs (N, C, H, W) and, when known, integer labels (N,)."""
+    """One minibatch: inputs (N, C, H, W) and, when known, integer labels (N,); for a language
+    task, token ids (N, T) and the next-token targets flattened to (N*T,) (``nasearch.language``)."""
 
     inputs: torch.Tensor
     labels: torch.Tensor | None = None
@@ -187,6 +188,12 @@ class SearchSpace(ABC):
                     f"cannot score it; use a score table (--proxy table:PATH:COLUMN) or add a build() method")
         return (f"search space {self.name!r} builds networks for {', '.join(sorted(self.task_kinds))} tasks, "
                 f"not for {task.kind} task {task.name!r}")
+
+    def benchmark_from_path(self, path: str) -> "Benchmark | None":
+        """A benchmark read from a file or folder in the space's own official format (e.g. a
+        benchmark's released logs or records); None when the space reads no such format.
+        CSV/JSON tables are read by ``TableBenchmark`` for every space."""
+        return None
 
     @property
     def is_finite(self) -> bool:

@@ -7,8 +7,9 @@ Definitions follow the epsinas paper's Table 2 (NaN scores omitted and counted):
 - ``top10_top10``: percentage of the cells scored above the 90th score percentile that are
   also above the 90th accuracy percentile;
 - ``top64_top5``: how many of the 64 best-scored cells are above the 95th accuracy percentile.
-Pass ``higher_is_better=False`` for proxies that rank the other way, and negate perplexity
-(or pass ``accuracy=-perplexity``) when lower targets are better.
+Pass ``higher_is_better=False`` for proxies that rank the other way, and pass a lower-is-better
+target (perplexity) oriented, e.g. ``TrainResult.test_fitness`` (= -perplexity): the
+top-10% sets are then the best cells and a positive value means the proxy ranks them high.
 """
 
 from __future__ import annotations

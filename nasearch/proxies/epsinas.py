@@ -168,6 +168,13 @@ class Epsinas(Proxy):
         super().__init__(**config)
         self.last_method = ""
 
+    def check_task(self, task) -> None:
+        if task.kind == "language":
+            raise ValueError(f"proxy 'epsinas' scores image networks; for the language task {task.name!r} use "
+                             "'epsinas-lm' (the paper's NLP setting: constant recurrent weights, hidden state at "
+                             "the constant, a drawn embedding)")
+        super().check_task(task)
+
     def score(self, model: nn.Module, batch: Batch) -> float:
         cfg: EpsinasConfig = self.config
         dtype = torch.float64 if cfg.dtype == "float64" else torch.float32

@@ -15,6 +15,7 @@ class NParams(Proxy):
     higher_is_better = True
     needs_data = False
     needs_random_init = False  # works on a meta-device network: only shapes are read
+    task_kinds = frozenset({"image", "language"})  # a tied embedding/decoder counts once
 
     def score(self, model: nn.Module, batch: Batch) -> float:
         return float(sum(p.numel() for p in model.parameters() if p.requires_grad))

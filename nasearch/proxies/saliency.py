@@ -81,6 +81,9 @@ def fisher_per_layer(model: nn.Module, inputs: torch.Tensor, labels: torch.Tenso
 
 class _LabelledSaliency(Proxy):
     higher_is_better = True
+    # language models too: their (N*T, vocab) logits and flattened next-token labels make the
+    # same cross-entropy loss, and their weights are nn.Linear layers
+    task_kinds = frozenset({"image", "language"})
     prefers_channels_last = True
     needs_dead_branches = False
     needs_data = True

@@ -5,7 +5,8 @@ parameter replaced by its absolute value, in float64, gets one all-ones input of
 batch's image shape (train mode); R = Σ output, and the score is Σ W ⊙ ∂R/∂W over the
 conv/linear weights. Higher is better. Values reach 1e30 and beyond on NAS-Bench-201:
 ``log=True`` returns log(score) instead (same ranking). NaN when R or the score is not
-finite or (with ``log``) not positive.
+finite or (with ``log``) not positive. On a language model (token-id batches) the all-ones
+input is an all-ones embedding (``synflow_lm_per_layer``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,21 @@ def synflow_per_layer(model: nn.Module, image_shape: tuple[int, ...]) -> list[to
     return [(w.detach() * g).detach() for w, g in zip(weights, grads)]
 
 
+def synflow_lm_per_layer(model: nn.Module, seq_len: int) -> list[torch.Tensor]:
+    """Synflow of a language model: the all-ones input is an all-ones embedding (every
+    ``nn.Embedding`` weight set to 1, a decoder tied to it too) read for ``seq_len`` steps of
+    one sequence, in eval mode (no dropout); R = Σ logits."""
+    net = linearised_copy(model).eval()
+    with torch.no_grad():
+        for module in net.modules():
+            if isinstance(module, nn.Embedding):
+                module.weight.fill_(1.0)
+    weights = layer_weights(net)
+    r = forward_logits(net, torch.zeros((1, seq_len), dtype=torch.long)).sum()
+    grads = grads_or_zeros(r, weights)
+    return [(w.detach() * g).detach() for w, g in zip(weights, grads)]
+
+
 @register_proxy("synflow")
 class Synflow(Proxy):
     """Σ W ⊙ ∂R/∂W of the |W|, BN-free, float64 network on an all-ones image (higher is better)."""
@@ -63,10 +79,14 @@ class Synflow(Proxy):
     higher_is_better = True
     needs_data = False  # only the image shape of the batch is used
     needs_gradients = True
+    task_kinds = frozenset({"image", "language"})
     Config = SynflowConfig
 
     def score(self, model: nn.Module, batch: Batch) -> float:
-        saliency = synflow_per_layer(model, tuple(batch.inputs.shape[1:]))
+        if batch.inputs.is_floating_point():
+            saliency = synflow_per_layer(model, tuple(batch.inputs.shape[1:]))
+        else:  # token ids: a language model
+            saliency = synflow_lm_per_layer(model, batch.inputs.shape[1])
         total = math.fsum(float(s.sum()) for s in saliency)
         if not math.isfinite(total):
             return math.nan

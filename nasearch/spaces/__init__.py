@@ -1,5 +1,6 @@
 """Search spaces: one module per space (the space and its network builder)."""
 
 from nasearch.spaces.nb201 import NB201Space
+from nasearch.spaces.nlp import NLPSpace
 
-__all__ = ["NB201Space"]
+__all__ = ["NB201Space", "NLPSpace"]
