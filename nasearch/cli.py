@@ -14,12 +14,12 @@ import numpy as np
 
 from nasearch import registry
 from nasearch.api import make_scorer, make_space, run_rounds, sample_architectures
-from nasearch.interfaces import Benchmark
+from nasearch.interfaces import Benchmark, NoNetworkError, NotEnumerableError
 from nasearch.metrics import correlate, monotonicity, partial_correlation
-from nasearch.parallel import score_architectures
+from nasearch.scale_cli import add_backend_args, backend_from_args, on_device
 from nasearch.proxies.table import TableScorer
 from nasearch.proxies.table_presets import preset_names
-from nasearch.scoring import ProxyScorer
+from nasearch.scoring import ProxyError, ProxyScorer
 from nasearch.store import ScoreStore, default_store_path
 from nasearch.summary import budget_table, mean_std_at, plot_best_accuracy
 
@@ -118,19 +118,15 @@ def cmd_correlate(args: argparse.Namespace) -> int:
         raise CliError(f"--sample must be a number of cells >= 2 or 'all', got {args.sample!r}")
     archs = sample_architectures(space, benchmark, None if args.sample == "all" else int(args.sample), args.seed)
     store = _store(args)
-    if args.workers < 1:
-        raise CliError(f"--workers must be >= 1, got {args.workers}")
-    if args.workers > 1 and store is None:
-        raise CliError("--workers > 1 passes scores between processes through the score store: drop --no-store")
+    backend = backend_from_args(args, len(archs))  # scale: --backend/--workers/--device (nasearch.scale_cli)
 
     def scorer_for(proxy: str, options: Sequence[str] | None):
-        return make_scorer(space, benchmark.task, proxy, _options(options, "proxy"), args.data,
-                           args.batch_size, args.data_seed, args.proxy_seed, store)
+        return on_device(make_scorer(space, benchmark.task, proxy, _options(options, "proxy"), args.data,
+                                     args.batch_size, args.data_seed, args.proxy_seed, store), args.device)
 
     def scores_of(scorer) -> np.ndarray:
-        if args.workers > 1 and isinstance(scorer, ProxyScorer):  # in parallel into the store, then read it
-            score_architectures(space, scorer.proxy, benchmark.task, scorer.batch, archs, store,
-                                seed=args.proxy_seed, workers=args.workers, progress=not args.json)
+        if isinstance(scorer, ProxyScorer):  # workers compute, this process keeps and stores the scores
+            return scorer.raw_many_on(archs, backend, progress=not args.json)
         return scorer.raw_many(archs, progress=not args.json)
 
     def stored(scorer) -> int:
@@ -139,8 +135,11 @@ def cmd_correlate(args: argparse.Namespace) -> int:
     scorer = scorer_for(args.proxy, args.proxy_option)
     stored_before = stored(scorer)
     start = time.perf_counter()
-    scores = scores_of(scorer)
-    wall = time.perf_counter() - start
+    try:
+        scores = scores_of(scorer)
+    except BaseException:
+        backend.close()
+        raise
     computed = stored(scorer) - stored_before if store is not None else scorer.computed
     accuracy = np.array([benchmark.train(a).test_accuracy for a in archs])
     corr = correlate(scores, accuracy, higher_is_better=scorer.proxy.higher_is_better)
@@ -153,6 +152,8 @@ def cmd_correlate(args: argparse.Namespace) -> int:
         other_oriented = other_scores if other.proxy.higher_is_better else -other_scores
         out["versus"] = args.versus
         out["partial_correlation"] = partial_correlation(oriented, other_oriented, accuracy)
+    backend.close()
+    wall = time.perf_counter() - start
     if args.json:
         print(json.dumps(out))
         return 0
@@ -234,8 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--proxy", required=True, help=PROXY_HELP.format(presets=", ".join(preset_names())))
     p.add_argument("--sample", default="1000", help="number of random cells, or 'all' (default: 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the cell sample (default: 0)")
-    p.add_argument("--workers", type=int, default=1,
-                   help="processes scoring in parallel through the score store (default: 1)")
+    add_backend_args(p, shard=False, device=True)
     p.add_argument("--versus", metavar="PROXY",
                    help="a second proxy: also print paper 004's partial correlation of the two given accuracy")
     p.add_argument("--versus-option", action="append", metavar="KEY=VALUE", help="configuration of --versus")
@@ -254,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", type=Path, help="write a PNG of best accuracy against trained architectures")
     p.set_defaults(func=cmd_search)
 
+    from nasearch.scale_cli import add_cli as add_scale_cli
+
+    add_scale_cli(sub)  # score, merge
     try:  # experiment files (run / report), when that module is present
         from nasearch.experiment import add_cli
     except ImportError:
@@ -268,7 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (CliError, KeyError, ValueError, FileNotFoundError, ModuleNotFoundError) as err:
+    except (CliError, KeyError, ValueError, TypeError, FileNotFoundError, ModuleNotFoundError, ProxyError,
+            ConnectionError, NotEnumerableError, NoNetworkError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"nasearch {args.command}: error: {message}", file=sys.stderr)
         return 2

@@ -39,7 +39,6 @@ import hashlib
 import json
 import math
 import multiprocessing
-import os
 import time
 import tomllib
 import zlib
@@ -407,7 +406,9 @@ def make_scorer(spec: ProxySpec, config: ExperimentConfig, benchmark, store_path
         if source not in ("grey", "uniform", "normal"):
             source = config.resolve(source)
         batch = load_batch(source, benchmark.task, config.data.batch_size, config.data.seed)
-        store = ScoreStore(store_path) if store_path is not None else None
+        # scale hook: a worker of nasearch.runs passes its CollectingStore in place of a path
+        store = store_path if hasattr(store_path, "put_many") else (
+            ScoreStore(store_path) if store_path is not None else None)
         scorer = ProxyScorer(space, proxy, benchmark.task, batch, store=store, seed=config.proxy_seed)
     _SCORERS[key] = scorer
     return scorer
@@ -487,12 +488,20 @@ class RunSummary:
 
 
 def run_experiment(config: ExperimentConfig, workers: int = 1, store_path: str | Path | None = None,
-                   resume: bool = True, max_rounds: int | None = None, progress: bool = False) -> RunSummary:
+                   resume: bool = True, max_rounds: int | None = None, progress: bool = False,
+                   backend: Any = None, shard: Any = None) -> RunSummary:
     """Run every unfinished round of every cell; ``max_rounds`` stops after that many rounds
-    (the rest is left for a later, resumed run)."""
+    (the rest is left for a later, resumed run). With a ``backend`` (``nasearch.backends``)
+    or a ``shard`` (``nasearch.shard.Shard``) the rounds run as tasks of ``nasearch.runs``."""
     from nasearch.store import default_store_path
 
     store_path = Path(store_path or config.store or default_store_path())
+    if backend is not None or shard is not None:  # scale hook (nasearch.runs)
+        from nasearch.backends import ProcessBackend
+        from nasearch.runs import run_on_backend
+
+        return run_on_backend(config, backend or ProcessBackend(workers), store_path, resume, max_rounds,
+                              progress, shard)
     store = ResultStore(store_path)
     if not resume:
         store.delete(config.name)
@@ -564,16 +573,25 @@ def _progress_counts(counts: Iterable[int], total: int, enabled: bool, name: str
 
 
 def run_experiment_file(path: str | Path, workers: int = 1, store_path: str | Path | None = None,
-                        resume: bool = True, max_rounds: int | None = None, progress: bool = False) -> RunSummary:
+                        resume: bool = True, max_rounds: int | None = None, progress: bool = False,
+                        backend: Any = None, shard: Any = None) -> RunSummary:
     """Load, check and run an experiment file (see module docstring)."""
-    return run_experiment(load_experiment(path), workers, store_path, resume, max_rounds, progress)
+    return run_experiment(load_experiment(path), workers, store_path, resume, max_rounds, progress, backend, shard)
 
 
 # --- command line ------------------------------------------------------------------------------
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    summary = run_experiment_file(args.experiment, workers=args.workers, store_path=args.store,
-                                  resume=not args.restart, max_rounds=args.max_rounds, progress=not args.quiet)
+    from nasearch.scale_cli import backend_from_args, check_run_args  # scale hook
+
+    check_run_args(args)
+    config = load_experiment(args.experiment)
+    backend = backend_from_args(args)
+    try:
+        summary = run_experiment(config, store_path=args.store, resume=not args.restart, max_rounds=args.max_rounds,
+                                 progress=not args.quiet, backend=backend, shard=args.shard)
+    finally:
+        backend.close()
     print(summary)
     return 0
 
@@ -594,8 +612,9 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     run = subparsers.add_parser("run", help="run an experiment file (resumes unfinished rounds)",
                                 description="Run every unfinished round of an experiment TOML file.")
     run.add_argument("experiment", help="experiment TOML file")
-    run.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 1),
-                     help="parallel processes (default: CPUs - 1)")
+    from nasearch.scale_cli import add_backend_args  # scale hook: --backend --address --workers --shard
+
+    add_backend_args(run, shard=True, device=False)
     run.add_argument("--store", default=None, help="SQLite file for results (default: the file's 'store', "
                                                    "else the score store)")
     run.add_argument("--restart", action="store_true", help="delete this experiment's stored rounds first")

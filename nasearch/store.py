@@ -56,6 +56,60 @@ class ScoreKey:
         return cls(space, proxy, json.dumps(config, sort_keys=True, separators=(",", ":")), data, int(seed))
 
 
+class StoreError(ValueError):
+    """A store file that nasearch cannot use (not SQLite, corrupt, or another layout)."""
+
+
+def check_database(conn: sqlite3.Connection, path: str | Path) -> None:
+    """Raise StoreError unless ``conn`` is an intact SQLite database (an empty file is one)."""
+    try:
+        problems = [r[0] for r in conn.execute("PRAGMA quick_check(3)").fetchall()]
+    except sqlite3.DatabaseError as err:
+        raise StoreError(f"{path} is not a SQLite database ({err}): move it aside or pass another --store") from None
+    if problems != ["ok"]:
+        raise StoreError(f"{path} is corrupt ({'; '.join(problems)}): keep a copy, then try "
+                         f"`sqlite3 {path} .recover` or move it aside and rerun (stored work is recomputed)")
+
+
+def _declared_columns(schema: str) -> dict[str, list[str]]:
+    tables: dict[str, list[str]] = {}
+    for block in schema.split("CREATE TABLE IF NOT EXISTS")[1:]:
+        name, _, body = block.partition("(")
+        columns = [line.split()[0] for line in body.splitlines()
+                   if line.strip() and not line.strip().startswith(("PRIMARY", ")"))]
+        tables[name.strip()] = columns
+    return tables
+
+
+def check_columns(conn: sqlite3.Connection, path: str | Path, schema: str) -> None:
+    """Raise StoreError when a table of ``schema`` exists in the file with other columns
+    (a store from another nasearch version): never read or write it column-shifted."""
+    for table, expected in _declared_columns(schema).items():
+        found = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        if found and found != expected:
+            missing = [c for c in expected if c not in found]
+            extra = [c for c in found if c not in expected]
+            raise StoreError(f"{path}: table {table!r} has another layout (missing {missing or 'nothing'}, "
+                             f"unexpected {extra or 'nothing'}); it was written by another nasearch version: "
+                             "use a new --store file, or that version to read it")
+
+
+def open_checked(path: str | Path, schema: str = _SCHEMA) -> sqlite3.Connection:
+    """A read-only connection to an existing, intact store file whose tables, where present,
+    have the layout of ``schema`` (for merging and reports)."""
+    try:
+        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    except sqlite3.DatabaseError as err:
+        raise StoreError(f"cannot open {path}: {err}") from None
+    try:
+        check_database(conn, path)
+        check_columns(conn, path, schema)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 class SqliteFile:
     """One SQLite file with its schema, opened lazily once per process.
 
@@ -75,11 +129,17 @@ class SqliteFile:
     @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None or self._pid != os.getpid():
-            conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
-            conn.executescript(self.schema)
+            try:
+                conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
+                check_database(conn, self.path)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+                conn.executescript(self.schema)
+            except sqlite3.DatabaseError as err:
+                raise StoreError(f"{self.path} is not a usable nasearch store ({err}): move it aside or pass "
+                                 "another --store; scores can be recomputed, experiment rounds rerun") from None
+            check_columns(conn, self.path, self.schema)
             self._conn, self._pid = conn, os.getpid()
         return self._conn
 
