@@ -82,7 +82,7 @@ def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, arch
     (cache key, score, seconds), as the store does.
     """
     if backend is None:
-        backend = ProcessBackend(workers) if workers != 1 else InlineBackend()
+        backend = ProcessBackend(workers)
     per_task = cells_per_task or DEFAULT_CELLS_PER_TASK
     if per_task < 1:
         raise ValueError(f"cells per task must be >= 1, got {per_task}")

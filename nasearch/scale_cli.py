@@ -45,7 +45,7 @@ def add_backend_args(p: argparse.ArgumentParser, shard: bool = True, device: boo
                    help=f"parallel workers (default: one per core here, {default_workers()}, for "
                         f"{MIN_CELLS_FOR_PROCESSES} cells or more; with --address, the cluster's CPUs)")
     p.add_argument("--threads", type=_whole, default=None,
-                   help="torch threads per worker (default: 1 with several workers, else torch's own)")
+                   help="torch threads per worker (default: 1; the same count gives bit-identical scores on every backend)")
     if shard:
         p.add_argument("--shard", type=_shard, default=None, metavar="i/N",
                        help="run only part i of N (0 <= i < N), e.g. $SLURM_ARRAY_TASK_ID/N; "
@@ -65,7 +65,7 @@ def backend_from_args(args: argparse.Namespace, items: int | None = None) -> Bac
             small = items is not None and items < MIN_CELLS_FOR_PROCESSES
             workers = 1 if small else default_workers()
         if workers == 1:
-            return InlineBackend() if args.threads is None else ProcessBackend(1, args.threads)
+            return InlineBackend(args.threads or 1)
         return ProcessBackend(workers, args.threads or 1)
     return make_backend("ray", workers, args.address, args.threads or 1)
 
