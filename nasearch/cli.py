@@ -186,6 +186,12 @@ def _search_rounds(args: argparse.Namespace, strategy: str, benchmark: Benchmark
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    if args.rounds < 1:
+        raise CliError(f"--rounds must be >= 1, got {args.rounds}")
+    if args.budget < 1:
+        raise CliError(f"--budget must be at least 1 trained architecture, got {args.budget}")
+    if args.pool is not None and args.pool < 1:
+        raise CliError(f"--pool must be >= 1 cells, got {args.pool}")
     benchmark = _benchmark(args.space, args.benchmark)
     strategies = [s.strip() for s in args.strategy.split(",") if s.strip()]
     for name in strategies:
