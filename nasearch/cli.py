@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -13,15 +12,17 @@ from typing import Any, Sequence
 import numpy as np
 
 from nasearch import registry
+from nasearch.cli_args import DATA_HELP, CliError, _benchmark, _options
 from nasearch.api import make_space, run_rounds, sample_architectures, search_space_for
-from nasearch.factory import BenchmarkSpec, is_table_path, make_benchmark, make_scorer
+from nasearch.factory import make_scorer
 from nasearch.interfaces import Benchmark
 from nasearch.metrics import correlate, monotonicity, partial_correlation
-from nasearch.parallel import score_architectures
-from nasearch.tables.scorer import TableScorer
+from nasearch.parallel import raw_many_on
+from nasearch.scale_cli import add_backend_args, backend_from_args, on_device
+from nasearch.scoring import ProxyError, ProxyScorer
+from nasearch.store import ScoreStore, default_store_path
 from nasearch.tables.presets import preset_names
-from nasearch.scoring import ProxyScorer
-from nasearch.store import ScoreStore, StoreFormatError, default_store_path
+from nasearch.tables.scorer import TableScorer
 from nasearch.summary import budget_table, mean_std_at, plot_best_accuracy
 
 DEFAULT_DATA = "grey"
@@ -31,49 +32,7 @@ PROXY_HELP = (
     "table:PATH:COLUMN (a CSV with an architecture column, or a NASLib JSON file read for the "
     "benchmark's dataset)"
 )
-DATA_HELP = (
-    "minibatch for data-dependent proxies: grey (solid grey-scale images, the default: needs no "
-    "files), uniform, normal, or the path of an .npz file with x_train (N,C,H,W) [and y_train]"
-)
 
-
-class CliError(Exception):
-    """A bad argument: printed as one line, exit status 2."""
-
-
-def _parse_value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
-def _options(pairs: Sequence[str] | None, what: str) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise CliError(f"{what} option {pair!r} must look like KEY=VALUE (VALUE may be JSON, e.g. weights=[1e-7,1])")
-        options[key.replace("-", "_")] = _parse_value(value)
-    return options
-
-
-def _benchmark(args: argparse.Namespace) -> Benchmark:
-    """The benchmark of ``--benchmark`` (a name or a table with ``--*-column``) for ``--space``."""
-    space = make_space(args.space)
-    name = args.benchmark
-    columns = {key: getattr(args, key) for key in ("arch_column", "valid_column", "test_column")
-               if getattr(args, key) is not None}
-    if name is not None and (is_table_path(name) or Path(name).exists()):
-        spec = BenchmarkSpec(file=name, higher_is_better=not args.lower_is_better, by_network=args.by_network,
-                             **columns)
-    else:
-        if columns or args.lower_is_better:
-            raise CliError("--arch-column, --valid-column, --test-column and --lower-is-better describe a table: "
-                           "use them with --benchmark PATH.csv|PATH.json")
-        spec = BenchmarkSpec(name=name or space.default_benchmark or "", by_network=args.by_network) \
-            if (name or space.default_benchmark) else None
-    return make_benchmark(space, spec)
 
 
 def _store(args: argparse.Namespace) -> ScoreStore | None:
@@ -130,19 +89,15 @@ def cmd_correlate(args: argparse.Namespace) -> int:
         raise CliError(f"--sample must be a number of cells >= 2 or 'all', got {args.sample!r}")
     archs = sample_architectures(space, benchmark, None if args.sample == "all" else int(args.sample), args.seed)
     store = _store(args)
-    if args.workers < 1:
-        raise CliError(f"--workers must be >= 1, got {args.workers}")
-    if args.workers > 1 and store is None:
-        raise CliError("--workers > 1 passes scores between processes through the score store: drop --no-store")
+    backend = backend_from_args(args, len(archs))  # scale: --backend/--workers/--device (nasearch.scale_cli)
 
     def scorer_for(proxy: str, options: Sequence[str] | None):
-        return make_scorer(space, benchmark.task, proxy, _options(options, "proxy"), args.data,
-                           args.batch_size, args.data_seed, args.proxy_seed, store)
+        return on_device(make_scorer(space, benchmark.task, proxy, _options(options, "proxy"), args.data,
+                                     args.batch_size, args.data_seed, args.proxy_seed, store), args.device)
 
     def scores_of(scorer) -> np.ndarray:
-        if args.workers > 1 and isinstance(scorer, ProxyScorer):  # in parallel into the store, then read it
-            score_architectures(space, scorer.proxy, benchmark.task, scorer.batch, archs, store,
-                                seed=args.proxy_seed, workers=args.workers, progress=not args.json)
+        if isinstance(scorer, ProxyScorer):  # workers compute, this process keeps and stores the scores
+            return raw_many_on(scorer, archs, backend, progress=not args.json)
         return scorer.raw_many(archs, progress=not args.json)
 
     def stored(scorer) -> int:
@@ -151,8 +106,11 @@ def cmd_correlate(args: argparse.Namespace) -> int:
     scorer = scorer_for(args.proxy, args.proxy_option)
     stored_before = stored(scorer)
     start = time.perf_counter()
-    scores = scores_of(scorer)
-    wall = time.perf_counter() - start
+    try:
+        scores = scores_of(scorer)
+    except BaseException:
+        backend.close()
+        raise
     computed = stored(scorer) - stored_before if store is not None else scorer.computed
     accuracy = np.array([benchmark.train(a).test_fitness for a in archs])  # higher is better, always
     corr = correlate(scores, accuracy, higher_is_better=scorer.proxy.higher_is_better)
@@ -165,6 +123,8 @@ def cmd_correlate(args: argparse.Namespace) -> int:
         other_oriented = other_scores if other.proxy.higher_is_better else -other_scores
         out["versus"] = args.versus
         out["partial_correlation"] = partial_correlation(oriented, other_oriented, accuracy)
+    backend.close()
+    wall = time.perf_counter() - start
     if args.json:
         print(json.dumps(out))
         return 0
@@ -199,6 +159,12 @@ def _search_rounds(args: argparse.Namespace, strategy: str, benchmark: Benchmark
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    if args.rounds < 1:
+        raise CliError(f"--rounds must be >= 1, got {args.rounds}")
+    if args.budget < 1:
+        raise CliError(f"--budget must be at least 1 trained architecture, got {args.budget}")
+    if args.pool is not None and args.pool < 1:
+        raise CliError(f"--pool must be >= 1 cells, got {args.pool}")
     benchmark = _benchmark(args)
     strategies = [s.strip() for s in args.strategy.split(",") if s.strip()]
     for name in strategies:
@@ -249,8 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--proxy", required=True, help=PROXY_HELP.format(presets=", ".join(preset_names())))
     p.add_argument("--sample", default="1000", help="number of random cells, or 'all' (default: 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the cell sample (default: 0)")
-    p.add_argument("--workers", type=int, default=1,
-                   help="processes scoring in parallel through the score store (default: 1)")
+    add_backend_args(p, shard=False, device=True)
     p.add_argument("--versus", metavar="PROXY",
                    help="a second proxy: also print paper 004's partial correlation of the two given accuracy")
     p.add_argument("--versus-option", action="append", metavar="KEY=VALUE", help="configuration of --versus")
@@ -272,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", type=Path, help="write a PNG of best accuracy against trained architectures")
     p.set_defaults(func=cmd_search)
 
+    from nasearch.scale_cli import add_cli as add_scale_cli
+
+    add_scale_cli(sub)  # score, merge
     try:  # experiment files (run / report), when that module is present
         from nasearch.experiment.cli import add_cli
     except ImportError:
@@ -287,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (CliError, KeyError, ValueError, FileNotFoundError, ModuleNotFoundError, NotImplementedError,
-            StoreFormatError) as err:
+            ProxyError, ConnectionError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"nasearch {args.command}: error: {message}", file=sys.stderr)
         return 2

@@ -7,26 +7,17 @@ code does.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from nasearch.fingerprint import fingerprint
 from nasearch.interfaces import Batch, Task
 
 SYNTHETIC = ("grey", "uniform", "normal")
 CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2470, 0.2435, 0.2616)
-
-
-def fingerprint(inputs: torch.Tensor, labels: torch.Tensor | None = None) -> str:
-    digest = hashlib.sha256()
-    digest.update(str(tuple(inputs.shape)).encode())
-    digest.update(inputs.detach().cpu().contiguous().numpy().tobytes())
-    if labels is not None:
-        digest.update(labels.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()[:16]
 
 
 def make_batch(inputs: np.ndarray | torch.Tensor, labels: np.ndarray | torch.Tensor | None = None) -> Batch:

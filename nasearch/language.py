@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from nasearch.fingerprint import fingerprint
 from nasearch.interfaces import Batch, LanguageTask, Task, register_task
 
 PTB = register_task(LanguageTask("ptb", vocab_size=10_000, seq_len=70))
@@ -32,8 +33,6 @@ SYNTHETIC_TOKENS = ("uniform", "zipf")
 
 
 def _fingerprint(tokens: torch.Tensor, targets: torch.Tensor) -> str:
-    from nasearch.data import fingerprint
-
     return fingerprint(tokens, targets)
 
 

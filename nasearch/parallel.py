@@ -1,50 +1,59 @@
-"""Scoring many architectures: streamed, cached in the store, resumable, parallel over processes.
+"""Scoring many architectures: streamed, cached in the store, resumable, on any backend.
 
 ``iter_scores`` walks any iterable of architectures (a generator over a whole space is
-fine) in chunks, so memory does not grow with the number of cells. For each chunk it asks
-the store which cells are already scored (by the same cache key as ``ProxyScorer``), computes only the others — in
-``workers`` processes, each with its own store connection and ``torch.set_num_threads(1)``
-— and each score reaches the store as soon as it is computed, so an interrupted run
-resumes where it stopped. Scores are the same values ``ProxyScorer`` computes and stores
-(same key, same canonical representative, same seed), so both share one cache.
+fine) in blocks, so memory does not grow with the number of cells. For each block it asks
+the store which cells are already scored (by the same cache key as ``ProxyScorer``) and sends
+only the others to the backend (``nasearch.backends``: this process, local processes or Ray)
+in tasks of ``cells_per_task`` cells: the space, proxy and minibatch travel to each worker
+once, workers return scores, and this process alone writes them to the store, one
+transaction per task, as they arrive, so an interrupted run resumes where it stopped.
+Scores are the values ``ProxyScorer`` computes and stores (same key, same canonical
+representative, same seed), so both share one cache, and every backend gives the same numbers.
 
 ``score_architectures`` is the convenience form returning an array in input order.
-Without a store nothing is cached between chunks.
+Without a store nothing is cached between blocks.
 """
 
 from __future__ import annotations
 
+import collections
 import itertools
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
-from typing import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
 from nasearch.architecture import Architecture
+from nasearch.backends import Backend, InlineBackend, ProcessBackend, default_workers  # noqa: F401 (re-export)
 from nasearch.interfaces import Batch, Proxy, SearchSpace, Task
-from nasearch.scoring import ProxyScorer, compute_score
+from nasearch.scoring import ProxyScorer, compute_score, resolve_device
 from nasearch.store import ScoreKey, ScoreStore
 
-_WORKER: dict = {}
+DEFAULT_CELLS_PER_TASK = 8  # NB201 cells take 20-300 ms each: a task of 8 dwarfs a few ms of overhead
 
 
-def _init_worker(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, store_path: str | None,
-                 key: ScoreKey, seed: int) -> None:
-    torch.set_num_threads(1)
-    store = ScoreStore(store_path) if store_path is not None else None
-    _WORKER.update(space=space, proxy=proxy, task=task, batch=batch, store=store, key=key, seed=seed)
+@dataclass(frozen=True)
+class ScoringJob:
+    """What every scoring task shares (sent to each worker once)."""
+
+    space: SearchSpace
+    proxy: Proxy
+    task: Task
+    batch: Batch
+    seed: int
+    device: str
 
 
-def _score_one(canonical: str, arch: Architecture) -> tuple[str, float, float]:
-    w = _WORKER
-    value, seconds = compute_score(w["space"], arch, w["task"], w["proxy"], w["batch"], w["seed"])
-    if w["store"] is not None:
-        w["store"].put(w["key"], canonical, value, seconds)
-    return canonical, value, seconds
+def score_chunk(job: ScoringJob, chunk: list[tuple[str, Architecture]]) -> list[tuple[str, float, float]]:
+    """(cache key, raw score, seconds) for each (cache key, architecture) of ``chunk``."""
+    device = torch.device(job.device)
+    out = []
+    for key, arch in chunk:
+        value, seconds = compute_score(job.space, arch, job.task, job.proxy, job.batch, job.seed, device)
+        out.append((key, value, seconds))
+    return out
 
 
 def score_key(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, seed: int) -> ScoreKey:
@@ -52,63 +61,90 @@ def score_key(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, seed: 
     return ProxyScorer(space, proxy, task, batch, None, seed).key
 
 
+@dataclass
+class _Block:
+    archs: list[Architecture]
+    keys: list[str]
+    known: dict[str, float]
+    tasks_left: int
+
+
 def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, archs: Iterable[Architecture],
                 store: ScoreStore | None = None, seed: int = 0, workers: int = 1, chunk: int | None = None,
-                progress: bool = False) -> Iterator[tuple[Architecture, float]]:
-    """(architecture, raw score) for each of ``archs``, in order; see the module docstring."""
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
-    chunk = chunk or max(64, 8 * workers)
-    keying = ProxyScorer(space, proxy, task, batch, None, seed)
-    key = keying.key
-    pool = None
-    if workers > 1:
-        # spawn: a forked child would inherit the parent's OpenMP state and may deadlock
-        pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
-            initargs=(space, proxy, task, batch, None if store is None else str(store.path), key, seed))
-    bar = tqdm(desc=proxy.name, unit="arch", disable=not progress)
-    try:
+                progress: bool = False, backend: Backend | None = None, cells_per_task: int | None = None,
+                device: str | None = None,
+                sink: Callable[[list[tuple[str, float, float]]], None] | None = None,
+                ) -> Iterator[tuple[Architecture, float]]:
+    """(architecture, raw score) for each of ``archs``, in order; see the module docstring.
+
+    ``backend`` None uses ``workers`` local processes (1: this process). ``chunk`` is the
+    number of cells looked up in the store at once. ``sink`` also receives every computed
+    (cache key, score, seconds), as the store does.
+    """
+    if backend is None:
+        backend = ProcessBackend(workers)
+    per_task = cells_per_task or DEFAULT_CELLS_PER_TASK
+    if per_task < 1:
+        raise ValueError(f"cells per task must be >= 1, got {per_task}")
+    keying = ProxyScorer(space, proxy, task, batch, None, seed, device)
+    job = ScoringJob(space, proxy, task, batch, seed, str(keying.device))
+    block_size = chunk or max(256, 2 * per_task * backend.workers)
+    blocks: collections.deque[_Block] = collections.deque()
+
+    def tasks() -> Iterator[list[tuple[str, Architecture]]]:
         iterator = iter(archs)
-        while True:
-            block = list(itertools.islice(iterator, chunk))
-            if not block:
-                break
-            canon = [keying.cache_key(a) for a in block]
-            known = {c: v for c, (v, _) in store.get_many(key, canon).items()} if store is not None else {}
-            todo = {}
-            for c, arch in zip(canon, block):
-                if c not in known:
-                    todo.setdefault(c, arch)  # compute_score canonicalises when the proxy allows it
-            if pool is not None:
-                futures = [pool.submit(_score_one, c, a) for c, a in todo.items()]
-                results = [f.result() for f in futures]
-            else:
-                results = []
-                for c, arch in todo.items():
-                    value, seconds = compute_score(space, arch, task, proxy, batch, seed)
-                    if store is not None:
-                        store.put(key, c, value, seconds)
-                    results.append((c, value, seconds))
-            known.update((c, v) for c, v, _ in results)
-            bar.update(len(block))
-            for arch, c in zip(block, canon):
-                yield arch, known[c]
+        while block := list(itertools.islice(iterator, block_size)):
+            keys = [keying.cache_key(a) for a in block]
+            known = {k: v for k, (v, _) in store.get_many(keying.key, keys).items()} if store is not None else {}
+            todo: dict[str, Architecture] = {}
+            for key, arch in zip(keys, block):
+                if key not in known:
+                    todo.setdefault(key, arch)  # compute_score canonicalises when the proxy allows it
+            pending = list(todo.items())
+            groups = [pending[i:i + per_task] for i in range(0, len(pending), per_task)]
+            blocks.append(_Block(block, keys, known, len(groups)))
+            yield from groups
+
+    bar = tqdm(desc=proxy.name, unit="arch", disable=not progress)
+
+    def finished() -> Iterator[tuple[Architecture, float]]:
+        while blocks and blocks[0].tasks_left == 0:
+            block = blocks.popleft()
+            bar.update(len(block.archs))
+            for arch, key in zip(block.archs, block.keys):
+                yield arch, block.known[key]
+
+    try:
+        for results in backend.map(score_chunk, job, tasks()):
+            yield from finished()
+            if store is not None:
+                store.put_many(keying.key, results)  # the driver is the only writer
+            if sink is not None:
+                sink(results)
+            head = blocks[0]
+            head.known.update((k, v) for k, v, _ in results)
+            head.tasks_left -= 1
+            yield from finished()
+        yield from finished()
     finally:
         bar.close()
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
 
 
 def score_architectures(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, archs: Iterable[Architecture],
                         store: ScoreStore | None = None, seed: int = 0, workers: int = 1,
-                        progress: bool = False) -> np.ndarray:
+                        progress: bool = False, backend: Backend | None = None,
+                        device: str | None = None) -> np.ndarray:
     """Raw scores of ``archs`` in input order (NaN where undefined); see ``iter_scores``."""
     return np.array([v for _, v in iter_scores(space, proxy, task, batch, archs, store, seed, workers,
-                                                progress=progress)], dtype=float)
+                                                progress=progress, backend=backend, device=device)], dtype=float)
 
 
-def default_workers() -> int:
-    return max(1, (os.cpu_count() or 1) - 1)
-
-
+def raw_many_on(scorer: ProxyScorer, archs: Sequence[Architecture], backend: Backend,
+                progress: bool = False) -> np.ndarray:
+    """``scorer.raw_many(archs)`` with the missing scores computed by ``backend``: workers return
+    scores, this process alone keeps them (``scorer.remember``) and writes the store."""
+    missing = scorer.not_in_memory(archs)
+    for _ in iter_scores(scorer.space, scorer.proxy, scorer.task, scorer.batch, missing, scorer.store, scorer.seed,
+                         backend=backend, progress=progress, device=str(scorer.device), sink=scorer.remember):
+        pass
+    return scorer.raw_many(archs)

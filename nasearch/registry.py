@@ -16,6 +16,8 @@ import importlib
 from importlib.metadata import entry_points
 from typing import Any, Callable, Generic, TypeVar
 
+from pydantic import ValidationError
+
 T = TypeVar("T")
 
 
@@ -82,7 +84,12 @@ class Registry(Generic[T]):
             ) from None
 
     def get(self, name: str, **kwargs: Any) -> T:
-        return self.get_class(name)(**kwargs)
+        cls = self.get_class(name)
+        try:
+            return cls(**kwargs)
+        except ValidationError as err:  # one line naming each bad option, not pydantic's block
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in err.errors())
+            raise ValueError(f"{self.noun} {name!r}: bad option(s): {problems}") from None
 
     def __contains__(self, name: str) -> bool:
         self._load()

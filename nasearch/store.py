@@ -16,7 +16,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Protocol, runtime_checkable
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS scores (
@@ -57,6 +57,60 @@ class ScoreKey:
         return cls(space, proxy, json.dumps(config, sort_keys=True, separators=(",", ":")), data, int(seed))
 
 
+class StoreError(ValueError):
+    """A store file that nasearch cannot use (not SQLite, corrupt, or another layout)."""
+
+
+def check_database(conn: sqlite3.Connection, path: str | Path) -> None:
+    """Raise StoreError unless ``conn`` is an intact SQLite database (an empty file is one)."""
+    try:
+        problems = [r[0] for r in conn.execute("PRAGMA quick_check(3)").fetchall()]
+    except sqlite3.DatabaseError as err:
+        raise StoreError(f"{path} is not a SQLite database ({err}): move it aside or pass another --store") from None
+    if problems != ["ok"]:
+        raise StoreError(f"{path} is corrupt ({'; '.join(problems)}): keep a copy, then try "
+                         f"`sqlite3 {path} .recover` or move it aside and rerun (stored work is recomputed)")
+
+
+def _declared_columns(schema: str) -> dict[str, list[str]]:
+    tables: dict[str, list[str]] = {}
+    for block in schema.split("CREATE TABLE IF NOT EXISTS")[1:]:
+        name, _, body = block.partition("(")
+        columns = [line.split()[0] for line in body.splitlines()
+                   if line.strip() and not line.strip().startswith(("PRIMARY", ")"))]
+        tables[name.strip()] = columns
+    return tables
+
+
+def check_columns(conn: sqlite3.Connection, path: str | Path, schema: str) -> None:
+    """Raise StoreError when a table of ``schema`` exists in the file with other columns
+    (a store from another nasearch version): never read or write it column-shifted."""
+    for table, expected in _declared_columns(schema).items():
+        found = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        if found and found != expected:
+            missing = [c for c in expected if c not in found]
+            extra = [c for c in found if c not in expected]
+            raise StoreError(f"{path}: table {table!r} has another layout (missing {missing or 'nothing'}, "
+                             f"unexpected {extra or 'nothing'}); it was written by another nasearch version: "
+                             "use a new --store file, or that version to read it")
+
+
+def open_checked(path: str | Path, schema: str = _SCHEMA) -> sqlite3.Connection:
+    """A read-only connection to an existing, intact store file whose tables, where present,
+    have the layout of ``schema`` (for merging and reports)."""
+    try:
+        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    except sqlite3.DatabaseError as err:
+        raise StoreError(f"cannot open {path}: {err}") from None
+    try:
+        check_database(conn, path)
+        check_columns(conn, path, schema)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 # Version of the file layout (SQLite's user_version). 0: written before versions were
 # recorded; 2: experiment_results' columns cell/cell_spec renamed combination/combination_spec.
 FILE_FORMAT = 2
@@ -71,8 +125,14 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
             conn.execute("ALTER TABLE experiment_results RENAME COLUMN cell_spec TO combination_spec")
 
 
-class StoreFormatError(RuntimeError):
-    """A store file that is not a nasearch store, is damaged, or was written by a newer version."""
+@runtime_checkable
+class ScoreCache(Protocol):
+    """Where a ``ProxyScorer`` reads and writes scores: a ``ScoreStore``, or a worker's collector
+    whose writes the driver stores (``nasearch.experiment.runner``)."""
+
+    def get_many(self, key: "ScoreKey", archs: Iterable[str]) -> dict[str, tuple[float, float]]: ...
+
+    def put_many(self, key: "ScoreKey", rows: Iterable[tuple[str, float, float]]) -> None: ...
 
 
 class SqliteFile:
@@ -97,12 +157,13 @@ class SqliteFile:
         if self._conn is None or self._pid != os.getpid():
             conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
             try:
+                check_database(conn, self.path)
                 conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
                 if version > FILE_FORMAT:
-                    raise StoreFormatError(
+                    raise StoreError(
                         f"{self.path} was written by a newer nasearch (format {version}, this one reads up to "
                         f"{FILE_FORMAT}): upgrade nasearch, or use another file (--store PATH)")
                 if version < FILE_FORMAT:
@@ -111,10 +172,14 @@ class SqliteFile:
                     conn.execute(f"PRAGMA user_version={FILE_FORMAT}")
                     conn.execute("COMMIT")
                 conn.executescript(self.schema)
+                check_columns(conn, self.path, self.schema)
             except sqlite3.DatabaseError as err:
                 conn.close()
-                raise StoreFormatError(f"{self.path} is not a readable nasearch store ({err}); move it away "
-                                       f"or use another file (--store PATH)") from None
+                raise StoreError(f"{self.path} is not a usable nasearch store ({err}): move it aside or pass "
+                                 "another --store; scores can be recomputed, experiment rounds rerun") from None
+            except StoreError:
+                conn.close()
+                raise
             self._conn, self._pid = conn, os.getpid()
         return self._conn
 

@@ -6,11 +6,12 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-if ! .venv/bin/python -c "import nasearch, pytest, torch" 2>/dev/null \
+if ! .venv/bin/python -c "import nasearch, pytest, torch, hypothesis, ray" 2>/dev/null \
         || [ pyproject.toml -nt .venv/.nasearch-installed ]; then
     .venv/bin/python -m pip install --quiet --upgrade pip
     # pinned first: an unpinned torch would pull gigabytes of CUDA packages
     .venv/bin/python -m pip install --quiet "torch==2.13.0"
-    .venv/bin/python -m pip install --quiet -e ".[test]"
+    # ray (the Ray backend's tests) adds ~10 s and ~250 MB; hypothesis drives the fuzz tests
+    .venv/bin/python -m pip install --quiet -e ".[test,ray]"
     touch .venv/.nasearch-installed
 fi

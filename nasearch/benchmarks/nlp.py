@@ -35,10 +35,9 @@ from typing import Iterable
 import numpy as np
 
 from nasearch.architecture import Architecture
-from nasearch.interfaces import Benchmark, Task, TrainResult, get_task
+from nasearch.interfaces import Benchmark, SearchSpace, Task, TrainResult, get_task
 from nasearch.language import PTB, WIKITEXT2
-from nasearch.registry import register_benchmark
-from nasearch.spaces.nlp import NLPSpace
+from nasearch.registry import register_benchmark, spaces
 
 LOG_KEYS = ("recepie", "val_losses", "test_losses")
 MEASURES = ("final", "best")
@@ -149,10 +148,10 @@ class NLPBenchmark(Benchmark):
     space_name = "nlp"
 
     def __init__(self, records: list[RunRecord], task: Task | str, measure: str = "final", name: str = "nlp-logs",
-                 space: NLPSpace | None = None):
+                 space: SearchSpace | None = None):
         if measure not in MEASURES:
             raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
-        self.space = space or NLPSpace()
+        self.space = space or spaces.get("nlp")
         self.task = get_task(task)
         self.measure, self.name = measure, name
         self.records = records

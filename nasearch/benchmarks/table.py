@@ -52,16 +52,23 @@ def _parsed_table(path: str, mtime_ns: int, size: int, space: SearchSpace, arch_
 
 
 def _read_rows(path: Path) -> list[dict[str, Any]]:
-    if path.suffix.lower() == ".json":
-        try:
+    kind = "JSON" if path.suffix.lower() == ".json" else "CSV"
+    try:
+        if kind == "JSON":
             data = json.loads(path.read_text())
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path} is not valid JSON ({err.msg}, line {err.lineno})") from None
-        if isinstance(data, dict):
-            return [{"arch": key, **value} for key, value in data.items()]
-        return list(data)
-    with path.open(newline="") as handle:
-        return list(csv.DictReader(handle))
+            if isinstance(data, dict) and all(isinstance(v, dict) for v in data.values()):
+                return [{"arch": key, **value} for key, value in data.items()]
+            if isinstance(data, list) and all(isinstance(row, dict) for row in data):
+                return data
+            raise ValueError("expected an object of {cell: {column: value}} or a list of row objects")
+        with path.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        for number, row in enumerate(rows, start=2):
+            if None in row:
+                raise ValueError(f"line {number} has more fields than the header")
+        return rows
+    except (UnicodeDecodeError, json.JSONDecodeError, csv.Error, ValueError) as err:
+        raise ValueError(f"{path} is not a readable {kind} benchmark table: {err}") from None
 
 
 def _parse_table(path: Path, space: SearchSpace, arch_column: str, valid_column: str, test_column: str | None,

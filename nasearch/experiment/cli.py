@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import os
 
-from nasearch.experiment.runner import run_experiment_file
+from nasearch.experiment.config import load_experiment
+from nasearch.experiment.runner import run_experiment
+from nasearch.scale_cli import add_backend_args, backend_from_args, check_run_args
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    summary = run_experiment_file(args.experiment, workers=args.workers, store_path=args.store,
-                                  resume=not args.restart, max_rounds=args.max_rounds, progress=not args.quiet)
+    check_run_args(args)
+    config = load_experiment(args.experiment)
+    backend = backend_from_args(args)
+    try:
+        summary = run_experiment(config, store_path=args.store, resume=not args.restart, max_rounds=args.max_rounds,
+                                 progress=not args.quiet, backend=backend, shard=args.shard)
+    finally:
+        backend.close()
     print(summary)
     return 0
 
@@ -31,8 +38,7 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     run = subparsers.add_parser("run", help="run an experiment file (resumes unfinished rounds)",
                                 description="Run every unfinished round of an experiment TOML file.")
     run.add_argument("experiment", help="experiment TOML file")
-    run.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 1),
-                     help="parallel processes (default: CPUs - 1)")
+    add_backend_args(run, shard=True, device=False)  # --backend --address --workers --threads --shard
     run.add_argument("--store", default=None, help="SQLite file for results (default: the file's 'store', "
                                                    "else the score store)")
     run.add_argument("--restart", action="store_true", help="delete this experiment's stored rounds first")

@@ -1,20 +1,33 @@
-"""Running an experiment: every unfinished round of every combination, in parallel processes,
-each finished round stored at once (so an interrupted run resumes where it stopped)."""
+"""Running an experiment: every unfinished round of every combination as tasks on a backend
+(this process, local processes, Ray; ``nasearch.backends``), in shards if asked.
+
+The unit of work is a few rounds of one combination. Workers run them (``run_round``) and
+return the result rows and the proxy scores they computed; this process alone writes both to
+the results file, scores first, so a stored round always has its scores. A killed run loses at
+most the rounds in flight; rerunning skips every stored round. A round's result depends only on
+its seed, so every backend and every shard gives the same rows.
+
+Local process workers read cached scores from the store file (SQLite on one machine is safe to
+read from many processes); Ray workers, which may be on other hosts, never open it and keep
+the scores they compute in their own memory for the rounds they run next.
+"""
 
 from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import time
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
+from nasearch.backends import Backend
 from nasearch.experiment.config import Combination, ExperimentConfig, ProxySpec, combinations, load_experiment
 from nasearch.interfaces import Benchmark, Scorer, Strategy
-from nasearch.store import ResultStore
+from nasearch.shard import Shard
+from nasearch.store import ResultStore, ScoreCache, ScoreKey, ScoreStore
 
 _SCORERS: dict[str, Scorer] = {}
 
@@ -40,16 +53,15 @@ def combination_benchmark(config: ExperimentConfig, combination: Combination) ->
 
 
 def combination_scorer(spec: ProxySpec, config: ExperimentConfig, benchmark: Benchmark, benchmark_label: str,
-                       store_path: Path | None) -> Scorer:
+                       store: ScoreCache | None) -> Scorer:
     """The scorer a combination's strategy sees (cached per process: its memory serves every round)."""
     from nasearch.factory import make_scorer, table_file_scorer
     from nasearch.registry import spaces
-    from nasearch.store import ScoreStore
 
     space = spaces.get(config.space)
     file = spec.file_for(benchmark_label)
     key = json.dumps([spec.model_dump(), file, benchmark.task.name, config.data.model_dump(), config.proxy_seed,
-                      str(store_path)], sort_keys=True)
+                      str(store)], sort_keys=True)
     if key not in _SCORERS:
         if spec.table is not None:
             scorer: Scorer = make_scorer(space, benchmark.task, f"table:{spec.table}")
@@ -60,7 +72,6 @@ def combination_scorer(spec: ProxySpec, config: ExperimentConfig, benchmark: Ben
             source = config.data.source
             if source not in ("grey", "uniform", "normal"):
                 source = config.resolve(source)
-            store = ScoreStore(store_path) if store_path is not None else None
             scorer = make_scorer(space, benchmark.task, spec.name, spec.config, source, config.data.batch_size,
                                  config.data.seed, config.proxy_seed, store)
         _SCORERS[key] = scorer
@@ -68,15 +79,16 @@ def combination_scorer(spec: ProxySpec, config: ExperimentConfig, benchmark: Ben
 
 
 def run_round(config: ExperimentConfig, combination: Combination, round_index: int,
-              store_path: Path | None) -> dict[str, Any]:
-    """One search of one combination; the row to store."""
+              store: ScoreCache | None) -> dict[str, Any]:
+    """One search of one combination (proxy scores read from and written to ``store``); the row
+    to store."""
     from nasearch.loop import run_search
     from nasearch.registry import spaces, strategies
 
     benchmark = combination_benchmark(config, combination)
     space = spaces.get(config.space)
     scorer = None if combination.proxy is None else combination_scorer(
-        combination.proxy, config, benchmark, combination.benchmark_label, store_path)
+        combination.proxy, config, benchmark, combination.benchmark_label, store)
     seed = config.seed + round_index
     strategy: Strategy = strategies.get(combination.strategy.name, space=space, seed=seed, scorer=scorer,
                                         distinct_networks=config.distinct_networks, **combination.strategy.config)
@@ -112,25 +124,6 @@ def run_round(config: ExperimentConfig, combination: Combination, round_index: i
     }
 
 
-def _worker_init() -> None:
-    import torch
-
-    torch.set_num_threads(1)
-
-
-Job = tuple[dict, int, list[int], str]
-
-
-def _run_job(job: Job) -> int:
-    config_dict, index, rounds, store_path = job
-    config = ExperimentConfig(**config_dict)
-    combination = combinations(config)[index]
-    store = ResultStore(store_path)
-    for round_index in rounds:
-        store.put(run_round(config, combination, round_index, Path(store_path)))
-    return len(rounds)
-
-
 @dataclass
 class RunSummary:
     experiment: str
@@ -147,85 +140,135 @@ class RunSummary:
                 f"-> {self.store}")
 
 
+class CollectingStore:
+    """What a worker's ``ProxyScorer`` sees as its store: reads go to ``base`` (if any),
+    writes are collected for the driver to store."""
+
+    def __init__(self, base: ScoreStore | None, label: str):
+        self.base, self._label = base, label
+        self._collected: dict[ScoreKey, list[tuple[str, float, float]]] = {}
+
+    def get_many(self, key: ScoreKey, archs: Any) -> dict[str, tuple[float, float]]:
+        return self.base.get_many(key, archs) if self.base is not None else {}
+
+    def put_many(self, key: ScoreKey, rows: Any) -> None:
+        self._collected.setdefault(key, []).extend(rows)
+
+    def drain(self) -> list[tuple[ScoreKey, list[tuple[str, float, float]]]]:
+        out = list(self._collected.items())
+        self._collected = {}
+        return out
+
+    def __str__(self) -> str:  # part of the per-process scorer cache key (combination_scorer)
+        return self._label
+
+
+_COLLECTORS: dict[tuple[str, bool], CollectingStore] = {}
+
+
+def _collector(store_path: str, read: bool) -> CollectingStore:
+    key = (store_path, read)
+    if key not in _COLLECTORS:
+        base = ScoreStore(store_path) if read else None
+        _COLLECTORS[key] = CollectingStore(base, f"collect:{store_path}:{read}")
+    return _COLLECTORS[key]
+
+
+@lru_cache(maxsize=8)
+def _config(text: str) -> ExperimentConfig:
+    return ExperimentConfig(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class RoundsJob:
+    """What every rounds task shares (sent to each worker once)."""
+
+    config_json: str
+    store_path: str
+    read_scores: bool
+
+
+def run_rounds_task(job: RoundsJob, item: tuple[int, list[int]]) -> tuple[list[dict], list]:
+    """Rows of ``rounds`` of cell ``index``, and the scores computed meanwhile."""
+    index, rounds = item
+    config = _config(job.config_json)
+    cell = combinations(config)[index]
+    collector = _collector(job.store_path, job.read_scores)
+    rows = [run_round(config, cell, r, collector) for r in rounds]  # type: ignore[arg-type]
+    return rows, collector.drain()
+
+
+def plan(config: ExperimentConfig, finished: dict[int, set[int]], workers: int, shard: Shard | None = None,
+         max_rounds: int | None = None) -> list[tuple[int, list[int]]]:
+    """(cell index, rounds) tasks for the unfinished rounds of this shard, a few rounds each."""
+    pairs = [(c, r) for c in range(len(combinations(config))) for r in range(config.rounds)]
+    if shard is not None:
+        pairs = list(shard.select(pairs))
+    todo = [(c, r) for c, r in pairs if r not in finished.get(c, set())]
+    if max_rounds is not None:
+        todo = todo[:max_rounds]
+    per_task = max(1, math.ceil(config.rounds / max(1, 4 * workers)))
+    tasks: list[tuple[int, list[int]]] = []
+    for c, r in todo:
+        if tasks and tasks[-1][0] == c and len(tasks[-1][1]) < per_task:
+            tasks[-1][1].append(r)
+        else:
+            tasks.append((c, [r]))
+    return tasks
+
+
+def run_on_backend(config: ExperimentConfig, backend: Backend, store_path: str | Path, resume: bool = True,
+                   max_rounds: int | None = None, progress: bool = False, shard: Shard | None = None) -> RunSummary:
+    """Run this shard's unfinished rounds on ``backend``; only this process writes ``store_path``."""
+    store_path = Path(store_path)
+    results = ResultStore(store_path)
+    scores = ScoreStore(store_path)
+    if not resume:
+        results.delete(config.name)
+    all_combinations = combinations(config)
+    finished = {i: results.finished_rounds(config.name, cell.key(config)) for i, cell in enumerate(all_combinations)}
+    tasks = plan(config, finished, backend.workers, shard, max_rounds)
+    pairs = [(c, r) for c in range(len(all_combinations)) for r in range(config.rounds)]
+    skipped = sum(r in finished[c] for c, r in (shard.select(pairs) if shard else pairs))
+    total = sum(len(rounds) for _, rounds in tasks)
+    job = RoundsJob(config.model_dump_json(), str(store_path), read_scores=backend.name != "ray")
+    start = time.perf_counter()
+    ran = 0
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=config.name, unit="round", disable=not progress) as bar:
+        for rows, computed in backend.map(run_rounds_task, job, tasks):
+            for key, score_rows in computed:
+                scores.put_many(key, score_rows)
+            for row in rows:
+                results.put(row)
+            ran += len(rows)
+            bar.update(len(rows))
+    return RunSummary(config.name, str(store_path), len(all_combinations), ran, skipped, time.perf_counter() - start)
+
+
 def run_experiment(config: ExperimentConfig, workers: int = 1, store_path: str | Path | None = None,
-                   resume: bool = True, max_rounds: int | None = None, progress: bool = False) -> RunSummary:
-    """Run every unfinished round of every combination; ``max_rounds`` stops after that many
-    rounds (the rest is left for a later, resumed run)."""
+                   resume: bool = True, max_rounds: int | None = None, progress: bool = False,
+                   backend: Backend | None = None, shard: Shard | None = None) -> RunSummary:
+    """Run every unfinished round of every combination (of this ``shard``) on ``backend``
+    (default: this process for ``workers`` <= 1, else that many local processes); ``max_rounds``
+    stops after that many rounds (the rest is left for a later, resumed run)."""
+    from nasearch.backends import InlineBackend, ProcessBackend
     from nasearch.store import default_store_path
 
     store_path = Path(store_path or config.store or default_store_path())
-    store = ResultStore(store_path)
-    if not resume:
-        store.delete(config.name)
-    all_combinations = combinations(config)
-    jobs: list[Job] = []
-    skipped = 0
-    chunk = max(1, math.ceil(config.rounds / max(1, 4 * workers)))
-    for index, combination in enumerate(all_combinations):
-        done = store.finished_rounds(config.name, combination.key(config))
-        todo = [r for r in range(config.rounds) if r not in done]
-        skipped += config.rounds - len(todo)
-        for start in range(0, len(todo), chunk):
-            jobs.append((config.model_dump(), index, todo[start:start + chunk], str(store_path)))
-    if max_rounds is not None:
-        jobs = _truncate(jobs, max_rounds)
-    start = time.perf_counter()
-    total = sum(len(job[2]) for job in jobs)
-    ran = 0
-    if workers <= 1 or len(jobs) <= 1:
-        import torch
-
-        threads = torch.get_num_threads()
-        _worker_init()
-        try:
-            for job in _progress(jobs, total, progress, config.name):
-                ran += _run_job(job)
-        finally:
-            torch.set_num_threads(threads)  # the caller's setting, as it was
-    else:
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(workers, initializer=_worker_init) as pool:
-            for count in _progress_counts(pool.imap_unordered(_run_job, jobs), total, progress, config.name):
-                ran += count
-    return RunSummary(config.name, str(store_path), len(all_combinations), ran, skipped,
-                      time.perf_counter() - start)
-
-
-def _truncate(jobs: list[Job], max_rounds: int) -> list[Job]:
-    kept, left = [], max_rounds
-    for config_dict, index, rounds, path in jobs:
-        if left <= 0:
-            break
-        kept.append((config_dict, index, rounds[:left], path))
-        left -= len(rounds[:left])
-    return kept
-
-
-def _progress(jobs: list[Job], total: int, enabled: bool, name: str) -> Iterable[Job]:
-    if not enabled:
-        yield from jobs
-        return
-    from tqdm import tqdm
-
-    with tqdm(total=total, desc=name, unit="round") as bar:
-        for job in jobs:
-            yield job
-            bar.update(len(job[2]))
-
-
-def _progress_counts(counts: Iterable[int], total: int, enabled: bool, name: str) -> Iterable[int]:
-    if not enabled:
-        yield from counts
-        return
-    from tqdm import tqdm
-
-    with tqdm(total=total, desc=name, unit="round") as bar:
-        for count in counts:
-            bar.update(count)
-            yield count
+    owned = backend is None
+    if backend is None:
+        backend = InlineBackend() if workers <= 1 else ProcessBackend(workers)
+    try:
+        return run_on_backend(config, backend, store_path, resume, max_rounds, progress, shard)
+    finally:
+        if owned:
+            backend.close()
 
 
 def run_experiment_file(path: str | Path, workers: int = 1, store_path: str | Path | None = None,
-                        resume: bool = True, max_rounds: int | None = None, progress: bool = False) -> RunSummary:
+                        resume: bool = True, max_rounds: int | None = None, progress: bool = False,
+                        backend: Backend | None = None, shard: Shard | None = None) -> RunSummary:
     """Load, check and run an experiment file (see ``nasearch.experiment.config``)."""
-    return run_experiment(load_experiment(path), workers, store_path, resume, max_rounds, progress)
+    return run_experiment(load_experiment(path), workers, store_path, resume, max_rounds, progress, backend, shard)

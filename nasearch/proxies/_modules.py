@@ -13,13 +13,14 @@ def is_meta(model: nn.Module) -> bool:
     return any(t.is_meta for t in model.parameters()) or any(t.is_meta for t in model.buffers())
 
 
-def materialise(model: nn.Module, seed: int = 0) -> nn.Module:
-    """Give a meta-device network real (CPU) storage, every layer freshly initialised."""
+def materialise(model: nn.Module, seed: int = 0, device: torch.device | str = "cpu") -> nn.Module:
+    """Give a meta-device network real storage on ``device``, every layer freshly initialised
+    (drawn on the CPU and moved, so every device starts from the same weights)."""
     if not is_meta(model):
         return model
     model = model.to_empty(device="cpu")
     reinitialise(model, seed)
-    return model
+    return model.to(device)
 
 
 def reinitialise(model: nn.Module, seed: int) -> None:

@@ -67,7 +67,7 @@ class Cv(Proxy):
         if self.config.inits < 2:
             raise ValueError(f"cv needs at least 2 initialisations, got inits={self.config.inits}")
         labels = require_labels(batch, self.name)
-        model = materialise(model, self.config.seed)
+        model = materialise(model, self.config.seed, batch.inputs.device)
         accs = init_accuracies(model, batch.inputs, labels, self.config.inits, self.config.seed,
                                self.config.train_mode)
         return coefficient_of_variation(accs)

@@ -143,12 +143,12 @@ def epsinas_outputs(model: nn.Module, inputs: torch.Tensor, weights: tuple[float
     if method != "plain":
         try:
             outputs = narrow_outputs(model, inputs, weights, train_mode, dtype, num_threads)
-            return [out.double().numpy().ravel() for out in outputs], "narrow"
+            return [out.double().cpu().numpy().ravel() for out in outputs], "narrow"
         except NotNarrowable as err:
             if method == "narrow":
                 raise ValueError(f"epsinas method 'narrow' cannot handle this network: {err}. "
                                  "Use method='auto' (falls back to the plain path) or 'plain'.") from err
-    return constant_outputs(materialise(model), inputs, weights, train_mode, dtype), "plain"
+    return constant_outputs(materialise(model, device=inputs.device), inputs, weights, train_mode, dtype), "plain"
 
 
 @register_proxy("epsinas")

@@ -96,7 +96,7 @@ def loss_input_jacobian(model: nn.Module, inputs: torch.Tensor, labels: torch.Te
         output = output[0]
     loss = F.cross_entropy(output, labels, reduction="sum")
     (grad,) = torch.autograd.grad(loss, x)
-    return grad.detach().reshape(grad.shape[0], -1).double().numpy()
+    return grad.detach().reshape(grad.shape[0], -1).double().cpu().numpy()
 
 
 class JacobianScoreConfig(Config):
@@ -131,7 +131,7 @@ class _InputJacobianScore(Proxy):
         """a-independent part Var(x)·ε of the perturbation."""
         cfg: JacobianScoreConfig = self.config
         generator = torch.Generator().manual_seed(cfg.seed)
-        eps = torch.randn(inputs.shape, generator=generator, dtype=inputs.dtype)
+        eps = torch.randn(inputs.shape, generator=generator, dtype=inputs.dtype).to(inputs.device)  # same noise on every device
         if cfg.noise_variance == "batch":
             variance = inputs.var(unbiased=False)
         else:

@@ -92,7 +92,7 @@ class _ParamJacobianScore(Proxy):
             if grad is None:
                 scores.append(math.nan)
                 continue
-            rows = grad.reshape(grad.shape[0], -1).double().numpy()
+            rows = grad.reshape(grad.shape[0], -1).double().cpu().numpy()
             if self.similarity == "eigen":
                 scores.append(eigen_similarity(rows, cfg.k))
             else:

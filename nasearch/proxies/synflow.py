@@ -51,7 +51,7 @@ def synflow_per_layer(model: nn.Module, image_shape: tuple[int, ...]) -> list[to
     """W ⊙ ∂R/∂W (float64) for each conv/linear layer of the linearised copy."""
     net = linearised_copy(model)
     weights = layer_weights(net)
-    inputs = torch.ones((1, *image_shape), dtype=torch.float64)
+    inputs = torch.ones((1, *image_shape), dtype=torch.float64, device=weights[0].device)
     r = forward_logits(net, inputs).sum()
     grads = grads_or_zeros(r, weights)
     return [(w.detach() * g).detach() for w, g in zip(weights, grads)]

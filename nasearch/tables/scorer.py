@@ -151,7 +151,10 @@ class TableScorer:
         if not path.is_file():
             raise FileNotFoundError(f"score table {str(path)!r} does not exist")
         is_json = path.suffix.lower() == ".json"
-        rows = _json_rows(path, column, dataset) if is_json else _csv_rows(path, column, arch_column)
+        try:
+            rows = _json_rows(path, column, dataset) if is_json else _csv_rows(path, column, arch_column)
+        except (UnicodeDecodeError, json.JSONDecodeError, csv.Error) as err:  # not KeyError: those name the fix
+            raise ValueError(f"{path} is not a readable {'JSON' if is_json else 'CSV'} score table: {err}") from None
         config: dict[str, Any] = {"path": str(path), "column": column, "dataset": dataset}
         if not share_isomorphic:
             config["share_isomorphic"] = False
