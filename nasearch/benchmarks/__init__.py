@@ -1,7 +1,8 @@
-"""Trained-accuracy oracles: the embedded NB201 table, CSV/JSON tables, a user's training function."""
+"""Trained-accuracy oracles: the embedded NB201 tables, CSV/JSON tables, a user's training function."""
 
 from nasearch.benchmarks.analog import AnalogNB201Cifar10
 from nasearch.benchmarks.function import FunctionBenchmark
+from nasearch.benchmarks.nb201_200ep import NB201TestAccuracies
 from nasearch.benchmarks.table import TableBenchmark
 
-__all__ = ["AnalogNB201Cifar10", "FunctionBenchmark", "TableBenchmark"]
+__all__ = ["AnalogNB201Cifar10", "FunctionBenchmark", "NB201TestAccuracies", "TableBenchmark"]
