@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import math
 import sys
 import time
@@ -65,6 +66,8 @@ def main() -> None:
     parser.add_argument("--task", choices=["cifar10", "cifar100", "imagenet16-120"], required=True)
     parser.add_argument("--cells", choices=["sample", "all"], default="sample")
     parser.add_argument("--proxies", required=True, help="comma-separated proxy names")
+    parser.add_argument("--config", default="", help='proxy options as JSON, e.g. \'{"log": true}\'; the column '
+                        "is then named proxy[key=value,...]")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--store", type=Path, default=HERE / "scores.sqlite")
     args = parser.parse_args()
@@ -75,18 +78,20 @@ def main() -> None:
     store = ScoreStore(args.store)
     path = output_file(args.task, args.cells)
     table = read_scores(path)
+    config = json.loads(args.config) if args.config else {}
+    suffix = "[" + ",".join(f"{k}={v}" for k, v in sorted(config.items())) + "]" if config else ""
     for name in args.proxies.split(","):
-        proxy = registry.proxies.get(name)
+        proxy = registry.proxies.get(name, **config)
         batch = load_batch(str(data / "cifar10-partial" / "cifar10_partial_salvaged.npz"), task,
                           256 if name == "epsinas" else 64, seed=SEED)
         start = time.perf_counter()
         values = score_architectures(space, proxy, task, batch, archs, store, seed=SEED, workers=args.workers,
                                      progress=True)
-        refuse_empty([v for v in values if not math.isnan(v)], f"{name} on {args.task}")
+        refuse_empty([v for v in values if not math.isnan(v)], f"{name}{suffix} on {args.task}")
         print(f"{name}: {len(archs)} cells in {time.perf_counter() - start:.0f} s, "
               f"NaN {int(np.isnan(values).sum())}")
         for arch, value in zip(archs, values):
-            table.setdefault(arch.text, {"arch": arch.text})[name] = repr(float(value))
+            table.setdefault(arch.text, {"arch": arch.text})[name + suffix] = repr(float(value))
     columns = ["arch"] + sorted({k for row in table.values() for k in row} - {"arch"})
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, columns)

@@ -62,6 +62,11 @@ def accuracy_table(dataset: str) -> np.ndarray:
     return _load()[dataset]
 
 
+def official_indices() -> np.ndarray:
+    """Official NATS-Bench topology index of every cell, in ``NB201Space().enumerate()`` order."""
+    return _load()["official_index"]
+
+
 def official_index(arch: Architecture) -> int:
     """The official NATS-Bench topology index of an NB201 cell."""
     return int(_load()["official_index"][cell_position(arch.ops)])
