@@ -13,7 +13,10 @@ here, and epsinas, synflow, nparams and flops never read labels. Proxies at thei
 (epsinas: float32, weights 1e-7 and 1, NaN where the reference code underflows).
 Scores go to a score store (``--store``, default experiments/fidelity/scores.sqlite, not
 committed) so an interrupted run resumes, and are merged into
-``scores_<task>_<cells>.csv`` beside this script (one column per proxy).
+``scores_<task>_<cells>.csv`` beside this script (one column per proxy). ``--reuse`` takes the
+cells another scores file of the same protocol already holds (the ImageNet16-120 run reused the
+proxy table's 599 cells and scored the other 401:
+``--task imagenet16-120 --proxies synflow,epsinas --reuse experiments/proxy_table/scores_imagenet16-120.csv``).
 """
 
 from __future__ import annotations
@@ -68,6 +71,9 @@ def main() -> None:
     parser.add_argument("--proxies", required=True, help="comma-separated proxy names")
     parser.add_argument("--config", default="", help='proxy options as JSON, e.g. \'{"log": true}\'; the column '
                         "is then named proxy[key=value,...]")
+    parser.add_argument("--reuse", type=Path, default=None,
+                        help="a scores CSV of the same protocol (e.g. experiments/proxy_table/scores_imagenet16-120.csv): "
+                             "cells with a value there are taken from it, only the others are scored")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--store", type=Path, default=HERE / "scores.sqlite")
     args = parser.parse_args()
@@ -78,6 +84,7 @@ def main() -> None:
     store = ScoreStore(args.store)
     path = output_file(args.task, args.cells)
     table = read_scores(path)
+    reuse = read_scores(args.reuse) if args.reuse else {}
     config = json.loads(args.config) if args.config else {}
     suffix = "[" + ",".join(f"{k}={v}" for k, v in sorted(config.items())) + "]" if config else ""
     for name in args.proxies.split(","):
@@ -85,8 +92,13 @@ def main() -> None:
         batch = load_batch(str(data / "cifar10-partial" / "cifar10_partial_salvaged.npz"), task,
                           256 if name == "epsinas" else 64, seed=SEED)
         start = time.perf_counter()
-        values = score_architectures(space, proxy, task, batch, archs, store, seed=SEED, workers=args.workers,
-                                     progress=True)
+        known = {text: float(row[name]) for text, row in reuse.items() if row.get(name, "") != ""}
+        todo = [a for a in archs if a.text not in known]
+        computed = dict(zip((a.text for a in todo),
+                            score_architectures(space, proxy, task, batch, todo, store, seed=SEED,
+                                                workers=args.workers, progress=True)))
+        values = np.array([known[a.text] if a.text in known else computed[a.text] for a in archs])
+        print(f"{name}: {len(known)} cells reused from {args.reuse}, {len(todo)} scored")
         refuse_empty([v for v in values if not math.isnan(v)], f"{name}{suffix} on {args.task}")
         print(f"{name}: {len(archs)} cells in {time.perf_counter() - start:.0f} s, "
               f"NaN {int(np.isnan(values).sum())}")
