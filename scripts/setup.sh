@@ -11,7 +11,8 @@ if ! .venv/bin/python -c "import nasearch, pytest, torch, hypothesis, ray" 2>/de
     .venv/bin/python -m pip install --quiet --upgrade pip
     # pinned first: an unpinned torch would pull gigabytes of CUDA packages
     .venv/bin/python -m pip install --quiet "torch==2.13.0"
-    # ray (the Ray backend's tests) adds ~10 s and ~250 MB; hypothesis drives the fuzz tests
-    .venv/bin/python -m pip install --quiet -e ".[test,ray]"
+    # ray (the Ray backend's tests) adds ~10 s and ~250 MB; hypothesis drives the fuzz tests;
+    # analog-nasbench carries the optional nb201-cifar10-analog table
+    .venv/bin/python -m pip install --quiet -e ".[test,ray,analog]"
     touch .venv/.nasearch-installed
 fi

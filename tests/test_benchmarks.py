@@ -1,3 +1,4 @@
+import importlib.util
 import io
 import json
 import math
@@ -16,8 +17,13 @@ SPACE = NB201Space()
 CELL = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"
 
 
-def test_embedded_benchmark_covers_every_cell():
-    bench = registry.benchmarks.get("nb201-cifar10")
+needs_analog = pytest.mark.skipif(importlib.util.find_spec("analognasbench") is None,
+                                  reason="nb201-cifar10-analog needs the optional package analog-nasbench")
+
+
+@needs_analog
+def test_analog_benchmark_covers_every_cell():
+    bench = registry.benchmarks.get("nb201-cifar10-analog")
     table = load_accuracies()
     assert len(table) == 15625
     assert bench.train(SPACE.parse(CELL)).test_accuracy == pytest.approx(85.9708)
@@ -77,21 +83,22 @@ def test_table_benchmark_errors_name_the_problem(tmp_path):
 
 def test_presets_read_the_reference_tables(shared_data, monkeypatch):
     monkeypatch.setenv("NASEARCH_DATA_DIR", str(shared_data))
-    c10 = registry.benchmarks.get("nb201-cifar10-200ep")
+    c10 = registry.benchmarks.get("nb201-cifar10-valid-200ep")
     assert len(c10) == 15625
     assert max(c10.train(a).valid_accuracy for a in c10.architectures()) == pytest.approx(91.61, abs=0.01)
     assert c10.train(SPACE.parse(CELL)).cost_seconds == pytest.approx(1444.2186)
-    assert len(registry.benchmarks.get("nb201-imagenet16-120-200ep")) == 9445
+    assert len(registry.benchmarks.get("nb201-imagenet16-120-zc")) == 9445
     mini = registry.benchmarks.get("nb201-cifar100-12ep")
     assert mini.task.num_classes == 100 and len(mini) == 15625
 
 
-def test_embedded_and_official_accuracies_agree(shared_data, monkeypatch):
+@needs_analog
+def test_analog_and_official_accuracies_agree(shared_data, monkeypatch):
     from scipy import stats
 
     monkeypatch.setenv("NASEARCH_DATA_DIR", str(shared_data))
-    official = registry.benchmarks.get("nb201-cifar10-200ep")
-    embedded = registry.benchmarks.get("nb201-cifar10")
+    official = registry.benchmarks.get("nb201-cifar10-valid-200ep")
+    embedded = registry.benchmarks.get("nb201-cifar10-analog")
     archs = list(SPACE.enumerate())
     rho = stats.spearmanr([embedded.train(a).test_accuracy for a in archs],
                           [official.train(a).test_accuracy for a in archs])[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
 from pathlib import Path
 
@@ -12,8 +11,6 @@ from nasearch.experiment import ResultStore, load_experiment, run_experiment_fil
 from nasearch.report import write_report
 from nasearch.spaces.nb201 import NB201Space
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("analognasbench") is None,
-                                reason="the embedded nb201-cifar10 benchmark needs the package analog-nasbench")
 
 EXPERIMENT = """
 name = "tiny"

@@ -16,11 +16,15 @@ import os
 import platform
 import time
 from datetime import datetime, timezone
+import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from published import published  # noqa: E402  (experiments/published.toml)
 
 from nasearch import registry
 from nasearch.data import load_batch, make_batch, synthetic_batch
@@ -36,13 +40,9 @@ CIFAR = HERE.parents[1].parent / "shared/data/cifar10-partial/cifar10_partial_sa
 TASK = TASKS["cifar10"]
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
 # paper 001 Table 12: Spearman, Spearman top-10%, Kendall, Kendall top-10%, top-10%/top-10%, top-64/top-5%
-PAPER_DATA = {"real": (0.87, 0.59, 0.70, 0.43, 65.88, 45), "grey": (0.87, 0.44, 0.68, 0.31, 59.46, 34),
-              "normal": (0.54, 0.15, 0.38, 0.14, 14.97, 3), "uniform": (0.56, 0.17, 0.40, 0.16, 14.19, 3),
-              "uniform+": (0.61, 0.17, 0.43, 0.16, 16.22, 4)}
+PAPER_DATA = {k: tuple(v) for k, v in published("p001", "table12").items()}
 # paper 001 Table 10 (first 5,000 cells): Spearman, Spearman top-10%, Kendall, Kendall top-10%
-PAPER_INIT = {"uniform": (-0.02, -0.01, -0.01, -0.00), "normal": (0.08, -0.20, 0.05, -0.13),
-              "kaiming_uniform": (0.07, -0.17, 0.05, 0.12), "kaiming_normal": (0.07, -0.13, 0.05, -0.09),
-              "orthogonal": (0.07, -0.16, 0.05, -0.10)}
+PAPER_INIT = {k: tuple(v) for k, v in published("p001", "table10").items()}
 INITS = {"uniform": nn.init.uniform_, "normal": nn.init.normal_, "kaiming_uniform": nn.init.kaiming_uniform_,
          "kaiming_normal": nn.init.kaiming_normal_, "orthogonal": nn.init.orthogonal_}
 
@@ -93,8 +93,8 @@ def main() -> None:
     start = time.perf_counter()
     space = NB201Space()
     store = ScoreStore(args.store)
-    bench200 = registry.benchmarks.get("nb201-cifar10-200ep")
-    embedded = registry.benchmarks.get("nb201-cifar10")
+    bench200 = registry.benchmarks.get("nb201-cifar10-valid-200ep")
+    embedded = registry.benchmarks.get("nb201-cifar10-analog")
     cells = list(space.enumerate())
     rng = np.random.default_rng(0)
     sample = [cells[i] for i in rng.choice(len(cells), size=args.cells, replace=False)]

@@ -21,6 +21,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import HERE, accuracies, batch_for, header, quiet_process, unique_cells  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from published import published  # noqa: E402  (experiments/published.toml)
+
 from nasearch.interfaces import TASKS  # noqa: E402
 from nasearch.metrics import correlate  # noqa: E402
 from nasearch.proxies.epsinas_weights import (DEFAULT_GRID, GridScores, grid_scores, paper_rule,  # noqa: E402
@@ -28,14 +31,7 @@ from nasearch.proxies.epsinas_weights import (DEFAULT_GRID, GridScores, grid_sco
 from nasearch.spaces.nb201 import NB201Space  # noqa: E402
 
 # paper 001 Table 7 (NB201, CIFAR-10, 5,000 cells, float32): pair -> (cells kept, Spearman, Kendall)
-PAPER_T7 = {
-    (1e-7, 1e-6): (2957, 0.33, 0.22), (1e-7, 1e-5): (2957, 0.39, 0.29), (1e-7, 1e-4): (2957, 0.47, 0.32),
-    (1e-7, 1e-3): (2957, 0.62, 0.43), (1e-7, 1e-2): (2957, 0.83, 0.64), (1e-7, 0.1): (2957, 0.84, 0.65),
-    (1e-7, 1.0): (2957, 0.87, 0.70), (1e-5, 1.0): (2957, 0.87, 0.70), (1e-4, 1e-3): (2957, 0.62, 0.43),
-    (1e-4, 1e-2): (2957, 0.82, 0.63), (1e-4, 1.0): (2957, 0.87, 0.69), (1e-3, 1e-2): (4802, 0.25, 0.17),
-    (1e-3, 0.1): (4802, 0.31, 0.20), (1e-3, 1.0): (4802, 0.31, 0.21), (1e-2, 0.1): (4907, 0.15, 0.10),
-    (1e-2, 1.0): (4907, 0.12, 0.06), (0.1, 1.0): (4907, 0.01, -0.03),
-}
+PAPER_T7 = {tuple(float(w) for w in pair.split(",")): tuple(v) for pair, v in published("p001", "table7").items()}
 _state: dict = {}
 
 

@@ -10,8 +10,8 @@ from nasearch import registry
 from nasearch.spaces.nb201 import NB201Space
 
 cells = list(NB201Space().enumerate())
-embedded = registry.benchmarks.get("nb201-cifar10")
-official = registry.benchmarks.get("nb201-cifar10-200ep")
+embedded = registry.benchmarks.get("nb201-cifar10-analog")
+official = registry.benchmarks.get("nb201-cifar10-valid-200ep")
 x = [embedded.train(cell).test_accuracy for cell in cells]
 y = [official.train(cell).test_accuracy for cell in cells]
 print(f"cells {len(cells)}  spearman {stats.spearmanr(x, y)[0]:.5f}  kendall {stats.kendalltau(x, y)[0]:.5f}")

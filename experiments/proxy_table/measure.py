@@ -71,7 +71,7 @@ def setup(task_name: str, n: int = N):
     return space, task, archs
 
 
-BENCHMARKS = {"cifar10": "nb201-cifar10-200ep", "imagenet16": "nb201-imagenet16-120-200ep"}
+BENCHMARKS = {"cifar10": "nb201-cifar10-valid-200ep", "imagenet16": "nb201-imagenet16-120-zc"}
 
 
 _BENCH: dict = {}

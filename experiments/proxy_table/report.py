@@ -7,11 +7,14 @@ import datetime as dt
 import json
 import math
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
 from scipy import stats
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from published import proxy_table_rows  # noqa: E402  (experiments/published.toml)
 from measure import (ALL, BENCHMARKS, DATA, EPSINAS_BATCH, HERE, IMAGES, SEED, TASK_NAMES, batch_for, benchmark,
                      memory_file, setup)
 from nasearch import registry
@@ -28,50 +31,8 @@ NASLIB_COLUMNS = {"synflow": "synflow", "snip": "snip", "grad_norm": "grad_norm"
 # published (Spearman, Spearman top-10%, Kendall, Kendall top-10%, top-10%/top-10% %, top-64/top-5%)
 # P0 = paper 000 (epsinas) Table 2; P2 = paper 002 Tables I-II; P4 = paper 004 Table 2 (Kendall only);
 # P1 = paper 001 Table 2; PX = ../shared/PROXIES.md (nparams: all-cell figure; zico, gsnr: their papers via PROXIES.md)
-PUBLISHED = {
-    "cifar10": {
-        "synflow": ((0.74, 0.18, 0.54, 0.12, 45.75, 29), "P0"),
-        "grad_norm": ((0.59, -0.36, 0.43, -0.21, 30.26, 1), "P0"),
-        "grasp": ((0.51, -0.35, 0.36, -0.21, 30.77, 3), "P0"),
-        "snip": ((0.60, -0.36, 0.44, -0.21, 30.65, 1), "P0"),
-        "fisher": ((0.36, -0.38, 0.26, -0.24, 4.99, 0), "P0"),
-        "jacov": ((0.73, 0.15, 0.55, -0.10, 24.72, 11), "P0 (sign as Abdelfattah et al.)"),
-        "epsinas": ((0.87, 0.55, 0.70, 0.40, 67.39, 59), "P0"),
-        "grad_sign": ((0.77, None, None, None, None, None), "P0"),
-        "naswot": ((0.79, 0.26, 0.58, None, None, None), "ρ, top-10% ρ: P2; τ: P4"),
-        "combined": ((0.79, None, None, None, None, None), "P2"),
-        "nparams": ((0.75, None, 0.58, None, None, None), "ρ: PX; τ: P4"),
-        "flops": ((None, None, 0.58, None, None, None), "P4"),
-        "zico": ((0.80, None, 0.61, None, None, None), "ρ: PX; τ: P4"),
-        "gsnr": ((0.845, None, 0.661, None, None, None), "P1 (ρ also PX)"),
-        "tcet_synflow": ((None, None, 0.65, None, None, None), "P4 (row read from a garbled table)"),
-        "lnwot": ((None, None, 0.57, None, None, None), "P4"),
-        "synflow_snr": ((None, None, 0.63, None, None, None), "P4"),
-        "snip_snr": ((None, None, 0.68, None, None, None), "P4"),
-        "tcet_snip": ((None, None, 0.69, None, None, None), "P4"),
-    },
-    "imagenet16": {
-        "synflow": ((0.75, 0.55, 0.56, 0.39, 43.57, 26), "P0"),
-        "grad_norm": ((0.58, 0.12, 0.43, 0.09, 31.29, 0), "P0"),
-        "grasp": ((0.55, 0.10, 0.39, 0.07, 31.61, 2), "P0"),
-        "snip": ((0.58, 0.13, 0.43, 0.09, 31.16, 0), "P0"),
-        "fisher": ((0.33, 0.02, 0.25, 0.01, 4.61, 0), "P0"),
-        "jacov": ((0.70, 0.08, 0.53, 0.05, 29.63, 10), "P0"),
-        "epsinas": ((0.85, 0.53, 0.67, 0.37, 71.51, 59), "P0"),
-        "grad_sign": ((0.78, None, None, None, None, None), "P0"),
-        "naswot": ((0.78, None, 0.60, None, None, None), "ρ: P2; τ: P4"),
-        "combined": ((0.78, None, None, None, None, None), "P2"),
-        "nparams": ((None, None, 0.52, None, None, None), "P4"),
-        "flops": ((None, None, 0.52, None, None, None), "P4"),
-        "zico": ((0.79, None, 0.60, None, None, None), "ρ: P1; τ: P1, P4"),
-        "gsnr": ((0.793, None, 0.608, None, None, None), "P1"),
-        "tcet_synflow": ((None, None, 0.58, None, None, None), "P4 (row read from a garbled table)"),
-        "lnwot": ((None, None, 0.56, None, None, None), "P4"),
-        "synflow_snr": ((None, None, 0.59, None, None, None), "P4"),
-        "snip_snr": ((None, None, 0.63, None, None, None), "P4"),
-        "tcet_snip": ((None, None, 0.62, None, None, None), "P4"),
-    },
-}
+PUBLISHED = {"cifar10": proxy_table_rows("cifar10"), "imagenet16": proxy_table_rows("imagenet16-120")}
+
 REFERENCE_SECONDS = {"synflow": 0.23, "snip": 0.57, "grad_norm": 0.56, "jacov": 0.56, "fisher": 0.63,
                      "grasp": 1.63, "epsinas": 1.45}
 REFERENCE_FIRST300 = {"synflow": 0.72, "snip": 0.58, "grad_norm": 0.58, "jacov": 0.74, "fisher": 0.32,
@@ -268,6 +229,9 @@ def cmd_report(args) -> None:
         else:
             out += ["### Agreement with NASLib's ImageNet16-120 scores (`nb201_ImageNet16-120_zc_proxies.csv`)", ""]
             out += naslib_section(task_name, scored_names, archs, accuracy, data, None)
+    if not any(data[n][1].any() for _, data in csv_rows.values() for n in names):
+        sys.exit(f"refusing to overwrite results.md and scores_*.csv: the store {args.store} holds no scores "
+                 "for these cells (run measure.py score first)")
     notes = HERE / "notes.md"
     if notes.is_file():
         out += [notes.read_text()]

@@ -6,7 +6,7 @@
 # below was restarted, the finished steps being no-ops.
 set -u
 UNTIL=${UNTIL:-14:40}
-M="nice -n 10 /work/venv/bin/python experiments/proxy_table/measure.py score --workers 2 --until $UNTIL"
+M="nice -n 10 python experiments/proxy_table/measure.py score --workers 2 --until $UNTIL"
 export PYTHONPATH=$PWD
 # 1. CIFAR-10, 1,000 cells: cheap ones and those with published figures and a NASLib column
 $M --task cifar10 --proxies nparams flops epsinas synflow naswot jacov snip grad_norm fisher synflow_snr

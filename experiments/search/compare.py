@@ -13,52 +13,35 @@ import platform
 import sys
 from pathlib import Path
 
-from nasearch.store import ResultStore
-from nasearch.report import best_test_at, fmt, mean_std
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from published import published  # noqa: E402  (experiments/published.toml)
+
+from nasearch.report import best_test_at, fmt, mean_std  # noqa: E402
+from nasearch.store import ResultStore  # noqa: E402
 
 HERE = Path(__file__).parent
 STORE = HERE / "results.sqlite"
 
 # epsinas paper (001) Table 3, CIFAR-10 columns: (validation, test), mean ± std over 500 runs
+_T3 = published("p001", "table3", "cifar10")
 PAPER_TABLE3 = {
-    ("optimal N=1000", ""): ((91.34, 0.18), (94.20, 0.13)),
-    ("random", ""): ((84.11, 11.71), (87.40, 11.94)),
-    ("top of N=1000", "table:naswot"): ((89.69, 0.73), (92.96, 0.81)),
-    ("top of N=1000", "table:synflow"): ((89.91, 0.83), (90.12, 0.78)),
-    ("top of N=1000", "table:grad_norm"): ((88.13, 2.35), (88.42, 2.28)),
-    ("top of N=1000", "table:snip"): ((87.47, 2.19), (87.81, 2.12)),
+    ("optimal N=1000", ""): _T3["optimal_1000"], ("random", ""): _T3["random"],
+    **{("top of N=1000", f"table:{p}"): _T3[f"{p}_1000"] for p in ("naswot", "synflow", "grad_norm", "snip")},
     # the paper's epsinas is float32 (NaN cells ranked last): our float32-NaN-rule rows
-    ("top of N=1000", "epsinas (float32 NaN rule)"): ((91.03, 0.42), (93.86, 0.43)),
-    ("top of N=100", "epsinas (float32 NaN rule)"): ((90.44, 0.97), (93.39, 0.82)),
+    ("top of N=1000", "epsinas (float32 NaN rule)"): _T3["epsinas_1000"],
+    ("top of N=100", "epsinas (float32 NaN rule)"): _T3["epsinas_100"],
 }
-# paper 002 Table III (CIFAR-10): test mean ± std and mean time (s) per search
-PAPER_FREE = {
-    "table:val12": {"free RS": (93.92, 0.24, 73788.41), "free REA": (94.31, 0.20, 1612104.53),
-                    "free REA + warm-up": (94.51, 0.20, 1631786.75)},
-    "table:naswot": {"free RS": (92.63, 1.23, 45.54), "free REA": (92.68, 0.34, 1316.89),
-                     "free REA + warm-up": (92.92, 0.21, 1314.18)},
-    "table:synflow": {"free RS": (93.34, 0.57, 59.82), "free REA": (93.75, 0.18, 1921.64),
-                      "free REA + warm-up": (93.74, 4e-14, 1929.51)},
-    "table:snip": {"free RS": (91.41, 0.57, 57.74), "free REA": (86.43, 2.97, 1079.19),
-                   "free REA + warm-up": (85.54, 3.74, 1089.26)},
-    "table:combined": {"free RS": (93.30, 0.64, 109.43), "free REA": (93.76, 0.16, 3211.57),
-                       "free REA + warm-up": (93.74, 4e-14, 3231.32)},
-}
+PAPER_TABLE3 = {k: ((v[0], v[1]), (v[2], v[3])) for k, v in PAPER_TABLE3.items()}
+# paper 002 Table III (CIFAR-10) and Table V (ImageNet16-120): test mean ± std and mean time (s) per search
+PAPER_FREE = {f"table:{proxy}": {s: tuple(v) for s, v in rows.items()}
+              for proxy, rows in published("p002", "table3").items()}
+PAPER_FREE_IMAGENET = {f"table:{proxy}": {s: tuple(v) for s, v in rows.items()}
+                       for proxy, rows in published("p002", "table5").items()}
 
 
-# paper 002 Table V (ImageNet16-120)
-PAPER_FREE_IMAGENET = {
-    "table:val12": {"free RS": (45.71, 1.023, 334931.77), "free REA": (46.06, 0.62, 7325113.47),
-                    "free REA + warm-up": (46.40, 0.67, 7339394.07)},
-    "table:naswot": {"free RS": (43.50, 3.14, 50.84), "free REA": (45.51, 0.41, 1362.46),
-                     "free REA + warm-up": (45.07, 7e-15, 1366.32)},
-    "table:synflow": {"free RS": (42.59, 3.39, 43.49), "free REA": (41.49, 0.65, 1136.90),
-                      "free REA + warm-up": (42.37, 1e-14, 1142.67)},
-    "table:snip": {"free RS": (32.65, 6.58, 49.77), "free REA": (0.83, 3e-10, 912.65),
-                   "free REA + warm-up": (0.83, 3e-16, 919.41)},
-    "table:combined": {"free RS": (43.01, 3.44, 98.54), "free REA": (42.10, 1.66, 2517.49),
-                       "free REA + warm-up": (42.55, 0.67, 2533.19)},
-}
+# runs stored before 2026-11-27 name the benchmarks as they were then called
+LEGACY_NAMES = {"nb201-cifar10": "nb201-cifar10-analog", "nb201-cifar10-200ep": "nb201-cifar10-valid-200ep",
+                "nb201-imagenet16-120-200ep": "nb201-imagenet16-120-zc"}
 
 
 def groups(*experiments: str) -> dict[tuple[str, str, str], list[dict]]:
@@ -68,7 +51,7 @@ def groups(*experiments: str) -> dict[tuple[str, str, str], list[dict]]:
     seen: set[tuple] = set()
     for experiment in experiments:
         for row in ResultStore(STORE).rows(experiment):
-            key = (row["benchmark"], row["strategy_label"], row["proxy"])
+            key = (LEGACY_NAMES.get(row["benchmark"], row["benchmark"]), row["strategy_label"], row["proxy"])
             if (*key, row["round"]) in seen:  # a baseline both experiments ran (same seeds, same result)
                 continue
             seen.add((*key, row["round"]))
@@ -94,8 +77,8 @@ def table3(lines: list[str]) -> None:
     lines += ["| pick | proxy | ours: validation (200ep valid) | ours: test (200ep, cifar10-valid split) | "
               "ours: test (analog CIFAR-10) | paper: validation | paper: test |", "|---|---|---|---|---|---|---|"]
     for label, proxy in rows:
-        ep200 = g.get(("nb201-cifar10-200ep", label, proxy))
-        analog = g.get(("nb201-cifar10", label, proxy))
+        ep200 = g.get(("nb201-cifar10-valid-200ep", label, proxy))
+        analog = g.get(("nb201-cifar10-analog", label, proxy))
         paper = PAPER_TABLE3.get((label, proxy))
         published = [fmt(*paper[0]), fmt(*paper[1])] if paper else ["—", "—"]
         lines.append(f"| {label} | {proxy or '-'} | {cell(ep200, 'final_valid')} | {cell(ep200, 'final_test')} | "
@@ -110,7 +93,7 @@ def integration(lines: list[str]) -> None:
         lines.append("*integration not run yet*\n")
         return
     budgets = (25, 50, 100, 300)
-    for benchmark in ("nb201-cifar10", "nb201-cifar10-200ep"):
+    for benchmark in ("nb201-cifar10-analog", "nb201-cifar10-valid-200ep"):
         lines += [f"\n**{benchmark}** — test accuracy of the best-validation cell after B trained cells",
                   "", "| strategy | proxy | " + " | ".join(f"B={b}" for b in budgets) + " | repeats/run |",
                   "|---|---|" + "---|" * (len(budgets) + 1)]
@@ -123,7 +106,7 @@ def integration(lines: list[str]) -> None:
     lines.append("")
 
 
-def free(lines: list[str], experiment: str = "free", benchmark: str = "nb201-cifar10",
+def free(lines: list[str], experiment: str = "free", benchmark: str = "nb201-cifar10-analog",
          published: dict = PAPER_FREE) -> None:
     g = groups(experiment)
     if not g:
@@ -143,15 +126,22 @@ def free(lines: list[str], experiment: str = "free", benchmark: str = "nb201-cif
     if experiment != "free":
         lines.append("")
         return
-    lines.append("\nOn the cifar10-valid split (nb201-cifar10-200ep, test column):\n")
+    lines.append("\nOn the cifar10-valid split (nb201-cifar10-valid-200ep, test column):\n")
     lines += ["| proxy | " + " | ".join(strategies) + " |", "|---|" + "---|" * len(strategies)]
     for proxy in PAPER_FREE:
-        lines.append(f"| {proxy} | " + " | ".join(cell(g.get(("nb201-cifar10-200ep", s, proxy)), "final_test")
+        lines.append(f"| {proxy} | " + " | ".join(cell(g.get(("nb201-cifar10-valid-200ep", s, proxy)), "final_test")
                                                    for s in strategies) + " |")
     lines.append("")
 
 
+EXPERIMENTS = ("table3", "table3-epsinas", "table3-epsinas-f32rule", "integration", "integration-epsinas",
+               "integration-epsinas-f32rule", "free", "free-imagenet")
+
+
 def main() -> None:
+    if not STORE.is_file() or not any(ResultStore(STORE).rows(e) for e in EXPERIMENTS):
+        sys.exit(f"refusing to overwrite RESULTS_tables.md: {STORE} holds no search results "
+                 "(run the experiment files first; see README.md)")
     lines = ["# Search results beside the papers", "",
              f"Generated by `PYTHONPATH=$PWD python {' '.join(sys.argv)}` on "
              f"{datetime.date.today().isoformat()}, {platform.machine()} 2-core CPU, no GPU, from "
@@ -165,7 +155,7 @@ def main() -> None:
               "look-ups here, so not comparable with the paper's computed proxies).", ""]
     free(lines)
     lines += ["## 4. Paper 002 Table V protocol (ImageNet16-120, 200-epoch accuracy, 30 runs)", ""]
-    free(lines, "free-imagenet", "nb201-imagenet16-120-200ep", PAPER_FREE_IMAGENET)
+    free(lines, "free-imagenet", "nb201-imagenet16-120-zc", PAPER_FREE_IMAGENET)
     (HERE / "RESULTS_tables.md").write_text("\n".join(lines) + "\n")
     print(HERE / "RESULTS_tables.md")
 

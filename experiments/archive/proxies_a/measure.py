@@ -5,7 +5,7 @@ where it stopped; ``--budget`` bounds one run's wall time. Once every proxy has 
 cell, ``results.md`` (Table-2 layout of the epsinas paper, against the 200-epoch CIFAR-10
 test accuracy) and ``scores.csv`` (scores only) are written beside this script.
 
-    PYTHONPATH=$PWD nice -n 10 /work/venv/bin/python experiments/proxies_a/measure.py --cells 200
+    PYTHONPATH=$PWD nice -n 10 python experiments/archive/proxies_a/measure.py --cells 200
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     space, task = NB201Space(), TASKS["cifar10"]
     batch = load_batch(DATA, task, args.batch_size, seed=0)
     cells = sample_cells(space, args.cells)
-    bench = benchmarks.get("nb201-cifar10-200ep")
+    bench = benchmarks.get("nb201-cifar10-valid-200ep")
     accuracy = np.array([bench.train(c).test_accuracy for c in cells])
     store = ScoreStore(args.store)
     names = args.proxies.split(",")
@@ -149,7 +149,7 @@ def naslib_scores(cells) -> dict[str, dict[str, float]]:
 
 
 def write_results(args, cells, accuracy, scores, scorers, store) -> None:
-    command = "PYTHONPATH=$PWD nice -n 10 /work/venv/bin/python experiments/proxies_a/measure.py " + " ".join(
+    command = "PYTHONPATH=$PWD nice -n 10 python experiments/archive/proxies_a/measure.py " + " ".join(
         sys.argv[1:])
     today = datetime.date.today().isoformat()
     lines = [
