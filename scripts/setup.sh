@@ -11,6 +11,7 @@ if ! .venv/bin/python -c "import nasearch, pytest, torch" 2>/dev/null \
     .venv/bin/python -m pip install --quiet --upgrade pip
     # pinned first: an unpinned torch would pull gigabytes of CUDA packages
     .venv/bin/python -m pip install --quiet "torch==2.13.0"
-    .venv/bin/python -m pip install --quiet -e ".[test]"
+    # optuna and ray are optional extras; the tests exercise them (~1 min of the install, ~350 MB)
+    .venv/bin/python -m pip install --quiet -e ".[test,optuna,ray]"
     touch .venv/.nasearch-installed
 fi

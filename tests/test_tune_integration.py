@@ -7,7 +7,6 @@ import pytest
 pytest.importorskip("ray.tune", reason="Ray Tune is an optional extra: pip install 'nasearch[ray]'")
 
 from nasearch.integrations.tune import StrategySearcher, trainable  # noqa: E402
-from nasearch.loop import run_search  # noqa: E402
 from test_parallel_asks import BENCH, make  # noqa: E402
 
 
@@ -40,23 +39,5 @@ def test_a_result_reporting_another_cell_is_refused():
     assert searcher.strategy.history == []
 
 
-@pytest.mark.slow
-def test_a_tune_run_makes_the_plain_loops_search(tmp_path):
-    import ray
-    from ray import tune
-
-    budget = 8
-    loop = run_search(make("rea-warmup", seed=4), BENCH, budget=budget)
-    searcher = StrategySearcher(make("rea-warmup", seed=4), max_concurrent=1)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    try:
-        tuner = tune.Tuner(trainable(BENCH), tune_config=tune.TuneConfig(
-            search_alg=searcher, metric="valid_accuracy", mode="max", num_samples=budget, reuse_actors=True),
-            run_config=tune.RunConfig(storage_path=str(tmp_path), verbose=0))
-        results = tuner.fit()
-    finally:
-        ray.shutdown()
-    assert results.num_errors == 0 and len(results) == budget
-    assert searcher.session.order == [p.arch for p in loop.trajectory]
-    assert searcher.recommend() == loop.final
-    assert results.get_best_result().metrics["arch"] == loop.final.text
+# A real Tune run whose picks must equal the plain loop's (same seed, table benchmark) is in
+# the README's "In your AutoML pipeline" section, run by tests/test_readme_automl.py.
