@@ -32,7 +32,7 @@ class RandomSearchWarmup(Strategy):
 
     needs_proxy = True
     Config = WarmupConfig
-    parallel_rule = "the next cell of the pool in score order (pending ones included), then fresh uniform draws"
+    parallel_rule = "the next cell of the scored pool (best score first), then fresh uniform draws"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
