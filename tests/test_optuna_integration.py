@@ -62,7 +62,7 @@ def test_threads_a_pruned_trial_and_a_wrong_report():
     study.optimize(objective, n_trials=20, n_jobs=3)
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     assert len(done) == 19 and not sampler.session.pending
-    assert len({t.user_attrs[ARCH_ATTR] for t in study.trials}) == 20
+    assert len({t.user_attrs[ARCH_ATTR] for t in done}) == 19  # a pruned trial's cell may come again
     for arch, result in sampler.strategy.history:
         assert result.valid_accuracy == BENCH.train(arch).valid_accuracy
     trial = study.ask()

@@ -11,7 +11,6 @@ session makes exactly the proposals ``run_search`` makes, so both give the same 
 
 from __future__ import annotations
 
-import math
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -174,7 +173,3 @@ def run_parallel(strategy: Strategy, benchmark: Benchmark, budget: int, workers:
                 session.tell(proposal.trial, future.result(), proposal.arch)
     return session
 
-
-def trained_cost(session: AskTellSession) -> float:
-    """Training seconds the session's results stand for (NaN costs left out)."""
-    return sum(r.cost_seconds for r in session.trained.values() if not math.isnan(r.cost_seconds))
