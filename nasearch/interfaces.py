@@ -397,6 +397,12 @@ class Strategy(ABC):
     may call its ``scorer`` as often as it likes: those calls are zero-cost evaluations, not
     trained architectures. ``recommend`` is the final pick (by default the best validation
     accuracy told so far).
+
+    Parallel asks: ``ask`` may be called again before earlier proposals are told (they are
+    pending, e.g. trials running on other workers). It must then still return a cell, by the
+    rule the strategy states in ``parallel_rule``; it may return a pending or trained cell,
+    which the driver (``nasearch.strategies.parallel.AskTellSession``) never hands out again:
+    it answers a trained one from memory and asks anew for a pending one.
     """
 
     name: ClassVar[str] = ""
@@ -404,6 +410,8 @@ class Strategy(ABC):
     # True for training-free strategies: they train exactly one architecture, their final
     # pick, so a search with them always has a budget of 1.
     trains_only_pick: ClassVar[bool] = False
+    # What ``ask`` proposes while earlier proposals are pending (one sentence, for users).
+    parallel_rule: ClassVar[str] = "ask() is called anew; pending and trained cells are never handed out twice"
     Config: ClassVar[type[Config]] = Config
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Strategy":

@@ -11,8 +11,8 @@ if ! .venv/bin/python -c "import nasearch, pytest, torch, hypothesis, ray" 2>/de
     .venv/bin/python -m pip install --quiet --upgrade pip
     # pinned first: an unpinned torch would pull gigabytes of CUDA packages
     .venv/bin/python -m pip install --quiet "torch==2.13.0"
-    # ray (the Ray backend's tests) adds ~10 s and ~250 MB; hypothesis drives the fuzz tests;
-    # analog-nasbench carries the optional nb201-cifar10-analog table
-    .venv/bin/python -m pip install --quiet -e ".[test,ray,analog]"
+    # the optional extras the tests exercise: ray and optuna (~1 min of the install, ~350 MB),
+    # hypothesis (fuzz tests), analog-nasbench (the optional nb201-cifar10-analog table)
+    .venv/bin/python -m pip install --quiet -e ".[test,ray,optuna,analog]"
     touch .venv/.nasearch-installed
 fi

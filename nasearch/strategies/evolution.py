@@ -28,6 +28,9 @@ class REA(Strategy):
     """
 
     Config = REAConfig
+    parallel_rule = ("the initial population is handed out in order; then the tournament is held among the "
+                     "population as it stands (told results only); while every member so far is pending, "
+                     "one more initial member is drawn")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,6 +40,10 @@ class REA(Strategy):
 
     def initial_population(self) -> list[Architecture]:
         return [self.space.sample(self.rng) for _ in range(self.config.population)]
+
+    def extra_initial_member(self) -> Architecture:
+        """One more initial member, for an ask made while no result has been told yet."""
+        return self.space.sample(self.rng)
 
     def tournament(self) -> list[tuple[Architecture, TrainResult]]:
         """T members drawn at random without replacement (all of them if fewer)."""
@@ -56,6 +63,8 @@ class REA(Strategy):
             self._initialised = True
         if self._initial:
             return self._initial.popleft()
+        if not self.population:  # only with parallel asks: the whole initial population is pending
+            return self.extra_initial_member()
         return self.make_child(self.select_parent())
 
     def tell(self, arch: Architecture, result: TrainResult) -> None:
@@ -71,12 +80,22 @@ class REAWarmupConfig(REAConfig):
 
 class WarmupPopulation:
     """Mixin for REA variants: the initial population is the P best-scoring cells of a
-    random pool of distinct cells (NaN scores last)."""
+    random pool of distinct cells (NaN scores last). An extra initial member (parallel asks)
+    is the next cell of the pool in score order, a random cell once the pool is used up."""
 
     needs_proxy = True
+    parallel_rule = ("the initial population (best scores first) is handed out in order; then the tournament "
+                     "is held among the population as it stands (told results only); while every member so far "
+                     "is pending, the next cell of the scored pool is handed out")
+    _reserve: deque[Architecture] | None = None  # the rest of the scored pool, best first
 
     def initial_population(self) -> list[Architecture]:
-        return scored_pool(self.space, self.scorer, self.rng, self.config.pool, self.identity)[: self.config.population]
+        ranked = scored_pool(self.space, self.scorer, self.rng, self.config.pool, self.identity)
+        self._reserve = deque(ranked[self.config.population:])
+        return ranked[: self.config.population]
+
+    def extra_initial_member(self) -> Architecture:
+        return self._reserve.popleft() if self._reserve else self.space.sample(self.rng)
 
 
 @register_strategy("rea-warmup")

@@ -31,6 +31,7 @@ class TrainingFreeStrategy(Strategy):
 
     needs_proxy = True
     trains_only_pick: ClassVar[bool] = True
+    parallel_rule = "one trial only (the pick); nothing else is proposed while it is pending"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -157,6 +158,7 @@ class PoolAll(Strategy):
     with the same seed."""
 
     Config = PoolConfig
+    parallel_rule = "the next cell of the pool"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

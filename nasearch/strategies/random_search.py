@@ -16,6 +16,8 @@ from nasearch.strategies._pool import scored_pool
 class RandomSearch(Strategy):
     """Train uniformly random cells; the pick is the best validation accuracy."""
 
+    parallel_rule = "a fresh uniform draw for every ask"
+
     def ask(self) -> Architecture:
         return self.space.sample(self.rng)
 
@@ -30,6 +32,7 @@ class RandomSearchWarmup(Strategy):
 
     needs_proxy = True
     Config = WarmupConfig
+    parallel_rule = "the next cell of the scored pool (best score first), then fresh uniform draws"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
