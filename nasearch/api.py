@@ -10,6 +10,7 @@ from tqdm import tqdm
 from nasearch import registry
 from nasearch.architecture import Architecture
 from nasearch.data import load_batch
+from nasearch.ensemble import EnsembleScorer, ensemble_scorer
 from nasearch.interfaces import Benchmark, NotEnumerableError, SearchSpace, Task
 from nasearch.loop import SearchResult, run_search
 from nasearch.proxies.table import TableScorer
@@ -24,10 +25,19 @@ def make_space(name: str, **config: Any) -> SearchSpace:
 
 def make_scorer(space: SearchSpace, task: Task, proxy: str, proxy_config: dict[str, Any] | None = None,
                 data: str = "grey", batch_size: int = 256, data_seed: int = 0, proxy_seed: int = 0,
-                store: ScoreStore | None = None) -> ProxyScorer | TableScorer:
+                store: ScoreStore | None = None) -> ProxyScorer | TableScorer | EnsembleScorer:
     """A ProxyScorer for ``proxy`` with a minibatch from ``data`` (grey|uniform|normal|path.npz), or,
     for ``table:PRESET`` / ``table:PATH:COLUMN``, the TableScorer of that table (see
-    ``nasearch.proxies.table_presets.table_from_spec``; the data and seed options are then unused)."""
+    ``nasearch.proxies.table_presets.table_from_spec``; the data and seed options are then unused), or,
+    for ``a+b+c`` or a preset such as ``az_nas``, the ``EnsembleScorer`` of those proxies (rank-combined)."""
+    # issue 14: "a+b+c" (rank average) or a preset such as az_nas -> an EnsembleScorer
+    ensemble = ensemble_scorer(proxy, lambda name: make_scorer(space, task, name, None, data, batch_size, data_seed,
+                                                               proxy_seed, store), space)
+    if ensemble is not None:
+        if proxy_config:
+            raise ValueError(f"{proxy} is an ensemble: set its components' options through the Python API "
+                             "(nasearch.ensemble.EnsembleScorer), not --proxy-option")
+        return ensemble
     if proxy.startswith("table:"):
         if proxy_config:
             raise ValueError(f"{proxy} reads its scores from a table: it takes no proxy options")
