@@ -265,3 +265,27 @@ def test_every_new_proxy_on_nb201(name, tiny_nb201):
         assert math.isnan(value)  # no path from input to output
     if name == "logsynflow":
         assert value == 0.0
+
+
+def test_epsinas_whole_space_option():
+    # float32 defined: log of the float32 score; float32 NaN (every path passes a convolution:
+    # underflow in float32, not in float64): nan_scale·log(float64 score) + nan_shift; no path: −inf
+    space = NB201Space()  # the full network: the narrow path makes it cheap
+    task = TASKS["cifar10"]
+    torch.manual_seed(0)
+    batch = Batch(torch.rand(16, 3, 32, 32), fingerprint="t")
+    w = (1e-7, 1.0)
+    convs = space.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|")
+    skip = space.parse("|skip_connect~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|")
+    empty = space.parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")
+
+    def score(arch, **config):
+        return compute_score(space, arch, task, proxy("epsinas", weights=w, **config), batch, seed=0)[0]
+
+    assert not score(convs) > 0  # float32 underflows (NaN or 0)
+    v64 = score(convs, dtype="float64")
+    assert score(convs, whole_space=True) == pytest.approx(0.0969 * math.log(v64) - 0.482)
+    assert score(convs, whole_space=True, nan_scale=1.0, nan_shift=0.0) == pytest.approx(math.log(v64))
+    assert score(skip, whole_space=True) == pytest.approx(math.log(score(skip)))
+    assert score(empty, whole_space=True) == -math.inf
+    assert proxy("epsinas_whole").config.whole_space

@@ -72,7 +72,7 @@ class Jacov(Proxy):
 
     def score(self, model: nn.Module, batch: Batch) -> float:
         jacobian = input_jacobian(model, batch.inputs)
-        values = correlation_eigenvalues(jacobian.numpy())
+        values = correlation_eigenvalues(jacobian.cpu().numpy())
         if values is None:
             return math.nan
         result = jacov_statistic(values, self.config.k)
