@@ -11,7 +11,7 @@ refuses bad ones with the same messages.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -20,6 +20,9 @@ from nasearch.interfaces import Benchmark, Config, SearchSpace, Task
 from nasearch.scoring import ProxyScorer
 from nasearch.store import ScoreStore
 from nasearch.tables.scorer import TableScorer
+
+if TYPE_CHECKING:
+    from nasearch.ensemble import EnsembleScorer
 
 TABLE_SUFFIXES = (".csv", ".json")
 
@@ -111,12 +114,22 @@ def make_benchmark(space: SearchSpace, spec: "str | BenchmarkSpec | dict[str, An
 
 def make_scorer(space: SearchSpace, task: Task, proxy: str, proxy_config: dict[str, Any] | None = None,
                 data: str = "grey", batch_size: int = 256, data_seed: int = 0, proxy_seed: int = 0,
-                store: ScoreStore | None = None) -> ProxyScorer | TableScorer:
+                store: ScoreStore | None = None) -> "ProxyScorer | TableScorer | EnsembleScorer":
     """A ProxyScorer for ``proxy`` with a minibatch from ``data`` (grey|uniform|normal|path.npz), or,
     for ``table:PRESET`` / ``table:PATH:COLUMN``, the TableScorer of that table (see
-    ``nasearch.tables.presets.table_from_spec``; the data and seed options are then unused)."""
+    ``nasearch.tables.presets.table_from_spec``; the data and seed options are then unused), or,
+    for ``a+b+c`` or a preset such as ``az_nas``, the ``EnsembleScorer`` of those proxies (rank-combined)."""
     from nasearch.data import load_batch
+    from nasearch.ensemble import ensemble_scorer
     from nasearch.tables.presets import table_from_spec
+
+    ensemble = ensemble_scorer(proxy, lambda name: make_scorer(space, task, name, None, data, batch_size, data_seed,
+                                                               proxy_seed, store), space)
+    if ensemble is not None:
+        if proxy_config:
+            raise ValueError(f"{proxy} is an ensemble: set its components' options through the Python API "
+                             "(nasearch.ensemble.EnsembleScorer), not --proxy-option")
+        return ensemble
 
     if proxy.startswith("table:"):
         if proxy_config:

@@ -264,6 +264,10 @@ class Proxy(ABC):
     # True when the proxy's passes run faster on CPU with 4-D tensors in channels-last
     # layout (measured per proxy; the values change only by float rounding).
     prefers_channels_last: ClassVar[bool] = False
+    # True when the proxy returns -inf/+inf on purpose, as a value that ranks below/above every
+    # number (e.g. epsinas's whole-space option for cells with no path); otherwise an infinite
+    # result is undefined and the scorer stores NaN.
+    infinite_values: ClassVar[bool] = False
     # The task kinds whose networks the proxy can score ("image", "language").
     task_kinds: ClassVar[frozenset[str]] = frozenset({"image"})
     Config: ClassVar[type[Config]] = Config

@@ -116,7 +116,8 @@ def compute_score(space: SearchSpace, arch: Architecture, task: Task, proxy: Pro
 
     An isomorphism-invariant proxy is computed on the canonical representative, so every
     cell of a class gets the same value whichever is scored first. An infinite value is
-    undefined, like every proxy's own non-finite results: it becomes NaN. A proxy that raises
+    undefined, like every proxy's own non-finite results: it becomes NaN (unless the proxy
+    declares ``infinite_values``). A proxy that raises
     or returns something other than one number raises ``ProxyError`` naming the cell.
     """
     start = time.perf_counter()
@@ -134,7 +135,7 @@ def compute_score(space: SearchSpace, arch: Architecture, task: Task, proxy: Pro
     except (TypeError, ValueError, RuntimeError):
         raise ProxyError(f"proxy {proxy.name!r} returned {type(raw).__name__} {raw!r:.60} for {arch.text}, "
                          "not one number") from None
-    if math.isinf(value):
+    if math.isinf(value) and not proxy.infinite_values:
         value = math.nan
     return value, time.perf_counter() - start
 

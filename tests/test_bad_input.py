@@ -22,7 +22,7 @@ from nasearch.cli_args import CliError, _options  # noqa: E402
 from nasearch.data import synthetic_batch  # noqa: E402
 from nasearch.experiment import load_experiment  # noqa: E402
 from nasearch.interfaces import TASKS, Batch, Proxy  # noqa: E402
-from nasearch.proxies.table import TableScorer  # noqa: E402
+from nasearch.tables.scorer import TableScorer  # noqa: E402
 from nasearch.scoring import ProxyError, ProxyScorer, check_batch, compute_score  # noqa: E402
 from nasearch.shard import parse_shard  # noqa: E402
 from nasearch.spaces.nb201 import OPS, NB201Space, ops_to_string  # noqa: E402

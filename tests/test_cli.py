@@ -94,3 +94,17 @@ def test_help_explains_table_proxies(capsys, command):
         main([command, "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "table:PRESET" in text and "table:PATH:COLUMN" in text and "synflow" in text
+
+
+def test_correlate_rank_ensemble_of_tables(capsys, shared_data):
+    # issue 14: --proxy a+b is the rank average of the two proxies (here NASLib's stored scores)
+    code, out, _ = run(capsys, "correlate", "--proxy", "table:synflow+table:naswot", "--sample", "300", "--seed", "1",
+                       "--json")
+    assert code == 0
+    both = json.loads(out)
+    singles = {}
+    for name in ("table:synflow", "table:naswot"):
+        code, out, _ = run(capsys, "correlate", "--proxy", name, "--sample", "300", "--seed", "1", "--json")
+        singles[name] = json.loads(out)
+    assert both["n"] + both["nan"] == 300
+    assert both["spearman"] > min(s["spearman"] for s in singles.values())

@@ -36,7 +36,7 @@ from nasearch import registry  # noqa: E402
 from nasearch.api import run_rounds  # noqa: E402
 from nasearch.benchmarks.nb201_200ep import official_index, accuracy_table  # noqa: E402
 from nasearch.metrics import correlate  # noqa: E402
-from nasearch.proxies.table import TableScorer  # noqa: E402
+from nasearch.tables.scorer import TableScorer  # noqa: E402
 from nasearch.spaces.nb201 import NB201Space  # noqa: E402
 from nasearch.summary import budget_table, mean_std_at  # noqa: E402
 

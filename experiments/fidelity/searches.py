@@ -37,8 +37,8 @@ from tables import ACC, ARCHS, SPACE, freerea, whole_space_epsinas  # noqa: E402
 from nasearch import registry  # noqa: E402
 from nasearch.api import run_rounds  # noqa: E402
 from nasearch.benchmarks.nb201_200ep import DATASETS  # noqa: E402
-from nasearch.proxies.table import TableScorer  # noqa: E402
-from nasearch.proxies.table_presets import table_from_spec  # noqa: E402
+from nasearch.tables.scorer import TableScorer  # noqa: E402
+from nasearch.tables.presets import table_from_spec  # noqa: E402
 
 STRATEGIES = (("free-rs", "free RS", {"candidates": 500}),
               ("free-rea", "free REA", {"population": 64, "tournament": 10, "visited": 500}),

@@ -17,6 +17,16 @@ underflow to NaN, and a search ranks them last. That filter helps search on NAS-
 ``experiments/epsinas`` and ``experiments/search``). ``dtype="float64"`` scores every cell
 exactly (it agrees with the plain float64 network to ~1e-12) but on a scale where the
 float32-NaN cells mix poorly with the others. ``method="plain"`` runs the reference network.
+
+``whole_space=True`` (issue 14) scores every cell, on a log scale: log(float32 score) where
+float32 is defined and positive; for the float32-NaN (or zero) cells (on NAS-Bench-201 those where every path passes a
+convolution) the float64 score, mapped as ``nan_scale``·log(score) + ``nan_shift``; −inf where
+even float64 has no dispersion to measure (no path from input to output, or an output that
+underflows float64), ranked last as the reference ranks its NaN cells. The map merges the two
+groups *by rank from the top* (the k-th best float32-NaN cell lands beside the k-th best float32
+cell); its default constants were fitted without accuracies, by least squares between the two
+groups' score quantiles matched that way, over all NAS-Bench-201 cells (CIFAR-10 images, batch
+256; a fit on a random half gives 0.093 / −0.489). See ``experiments/ranking``.
 """
 
 from __future__ import annotations
@@ -44,6 +54,11 @@ class EpsinasConfig(Config):
     dtype: Literal["float32", "float64"] = "float32"  # see the module docstring
     method: Method = "auto"
     num_threads: int = 1  # torch threads for the narrow path (0: leave torch's setting)
+    # issue 14: defined on every cell (see the module docstring); the two calibration constants
+    # map log(float64 score) of float32-NaN cells onto the float32 cells' log scale
+    whole_space: bool = False
+    nan_scale: float = 0.0969
+    nan_shift: float = -0.482
 
     @field_validator("weights")
     @classmethod
@@ -162,6 +177,7 @@ class Epsinas(Proxy):
     needs_data = True
     needs_random_init = False
     isomorphism_invariant = True  # a function of the network's outputs only
+    infinite_values = True  # whole_space=True gives -inf to cells with no path (ranked last, not undefined)
     Config = EpsinasConfig
 
     def __init__(self, **config) -> None:
@@ -177,7 +193,33 @@ class Epsinas(Proxy):
 
     def score(self, model: nn.Module, batch: Batch) -> float:
         cfg: EpsinasConfig = self.config
-        dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
+        if cfg.whole_space:
+            return self._whole_space(model, batch)
+        return self._statistic(model, batch, torch.float64 if cfg.dtype == "float64" else torch.float32)
+
+    def _statistic(self, model: nn.Module, batch: Batch, dtype: torch.dtype) -> float:
+        cfg: EpsinasConfig = self.config
         (out_low, out_high), self.last_method = epsinas_outputs(
             model, batch.inputs, cfg.weights, cfg.train_mode, dtype, cfg.method, cfg.num_threads)
         return epsinas_statistic(out_low, out_high)
+
+    def _whole_space(self, model: nn.Module, batch: Batch) -> float:
+        cfg: EpsinasConfig = self.config
+        value = self._statistic(model, batch, torch.float32)
+        if value > 0:  # NaN and 0 (float32 underflow) go on to float64
+            return math.log(value)
+        value = self._statistic(model, batch, torch.float64)
+        if math.isnan(value) or value <= 0:
+            return -math.inf  # no measurable dispersion even in float64: ranked last
+        return cfg.nan_scale * math.log(value) + cfg.nan_shift
+
+
+class EpsinasWholeConfig(EpsinasConfig):
+    whole_space: bool = True
+
+
+@register_proxy("epsinas_whole")
+class EpsinasWhole(Epsinas):
+    """epsinas with ``whole_space=True`` by default: defined on every cell (log scale; see epsinas)."""
+
+    Config = EpsinasWholeConfig
