@@ -66,6 +66,12 @@ def _benchmark(space_name: str, name: str | None) -> Benchmark:
         from nasearch.benchmarks.table import TableBenchmark
 
         return TableBenchmark(name, space=space_name)
+    if name.endswith(".tfrecord"):  # an official NAS-Bench-101 file the user has
+        from nasearch.benchmarks.nb101_tfrecord import NB101RecordBenchmark
+
+        if space_name != "nb101":
+            raise CliError(f"a .tfrecord benchmark is a NAS-Bench-101 file: use --space nb101, not {space_name!r}")
+        return NB101RecordBenchmark(name)
     benchmark = registry.benchmarks.get(name)
     if benchmark.space_name != space_name:
         raise CliError(f"benchmark {name!r} is for space {benchmark.space_name!r}, not {space_name!r}")

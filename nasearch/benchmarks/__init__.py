@@ -1,7 +1,11 @@
-"""Trained-accuracy oracles: the embedded NB201 table, CSV/JSON tables, a user's training function."""
+"""Trained-accuracy oracles: the embedded NB201 and NB101 tables, CSV/JSON tables, NB101 tfrecords, a
+user's training function."""
 
 from nasearch.benchmarks.analog import AnalogNB201Cifar10
 from nasearch.benchmarks.function import FunctionBenchmark
+from nasearch.benchmarks.nb101 import NB101Cifar10, NB101Cifar10NASLib
+from nasearch.benchmarks.nb101_tfrecord import NB101RecordBenchmark
 from nasearch.benchmarks.table import TableBenchmark
 
-__all__ = ["AnalogNB201Cifar10", "FunctionBenchmark", "TableBenchmark"]
+__all__ = ["AnalogNB201Cifar10", "FunctionBenchmark", "NB101Cifar10", "NB101Cifar10NASLib", "NB101RecordBenchmark",
+           "TableBenchmark"]
