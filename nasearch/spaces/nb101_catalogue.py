@@ -42,8 +42,16 @@ class Catalogue:
         return decode(int(self.code[index]))
 
     @cached_property
-    def _row_of_code(self) -> dict[int, int]:
-        return dict(zip(self.code.tolist(), range(len(self.code))))
+    def _code_order(self) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(self.code, kind="stable")
+        return order, self.code[order]
+
+    def _row_of_code(self, code: int) -> int | None:
+        order, sorted_codes = self._code_order
+        position = int(np.searchsorted(sorted_codes, code))
+        if position < len(sorted_codes) and int(sorted_codes[position]) == code:
+            return int(order[position])
+        return None
 
     def find(self, cell: Cell) -> int | None:
         """Row of the cell's class: the pruned cell itself when the table stores it in that vertex
@@ -52,7 +60,7 @@ class Catalogue:
             pruned = prune(cell)
         except InvalidCellError:
             return None
-        row = self._row_of_code.get(encode(pruned))
+        row = self._row_of_code(encode(pruned))
         if row is not None:
             return row
         try:
