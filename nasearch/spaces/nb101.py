@@ -81,6 +81,10 @@ class NB101Space(SearchSpace):
     def from_cell(self, cell: Cell) -> Architecture:
         """The architecture of a valid cell (ValueError saying why an invalid one is refused)."""
         check_valid(cell)
+        return self._architecture(cell)
+
+    def _architecture(self, cell: Cell) -> Architecture:
+        """The architecture of a cell known to be valid (the packaged cells)."""
         edges = tuple((u, v, "") for u, v in itertools.combinations(range(cell.num_vertices), 2)
                       if cell.matrix[u][v])
         return Architecture.from_edges(self.name, format_cell(cell), edges, cell.ops)
@@ -110,7 +114,7 @@ class NB101Space(SearchSpace):
     # --- sampling and edits ----------------------------------------------------------------------
     def sample(self, rng: np.random.Generator) -> Architecture:
         """Uniform over the 423,624 distinct cells (the table's representative of each)."""
-        return self.from_cell(load_catalogue().cell(int(rng.integers(NUM_CELLS))))
+        return self._architecture(load_catalogue().cell(int(rng.integers(NUM_CELLS))))
 
     def _edit(self, cell: Cell, spot: int, op: str | None = None) -> Cell:
         m = [list(row) for row in cell.matrix]
@@ -170,14 +174,14 @@ class NB101Space(SearchSpace):
     def canonical(self, arch: Architecture) -> Architecture:
         """The table's representative of the cell's class (its pruned form if not in the table)."""
         index = load_catalogue().find(self.cell(arch))
-        return self.pruned(arch) if index is None else self.from_cell(load_catalogue().cell(index))
+        return self.pruned(arch) if index is None else self._architecture(load_catalogue().cell(index))
 
     def enumerate(self) -> Iterator[Architecture]:
         """Every distinct cell once, in the order of the official hash (the table's cells; they
         are the output of ``nb101_graph.enumerate_cells``, checked when the table was packaged)."""
         catalogue = load_catalogue()
         for index in range(len(catalogue)):
-            yield self.from_cell(catalogue.cell(index))
+            yield self._architecture(catalogue.cell(index))
 
     def __len__(self) -> int:
         return NUM_CELLS

@@ -48,7 +48,7 @@ class Catalogue:
 
     def _row_of_code(self, code: int) -> int | None:
         order, sorted_codes = self._code_order
-        position = int(np.searchsorted(sorted_codes, code))
+        position = int(np.searchsorted(sorted_codes, np.uint32(code)))  # same dtype: no array copy
         if position < len(sorted_codes) and int(sorted_codes[position]) == code:
             return int(order[position])
         return None
@@ -73,7 +73,7 @@ class Catalogue:
         digest = digest.strip().lower()
         if not is_hash(digest):
             raise ValueError(f"{digest!r} is not an NAS-Bench-101 hash (32 hex digits)")
-        prefix = int(digest[:8], 16)
+        prefix = np.uint32(int(digest[:8], 16))
         start = int(np.searchsorted(self.hash_prefix, prefix, side="left"))
         stop = int(np.searchsorted(self.hash_prefix, prefix, side="right"))
         for index in range(start, stop):

@@ -51,15 +51,16 @@ class Cell:
     @classmethod
     def make(cls, matrix: Sequence[Sequence[int]] | np.ndarray, ops: Sequence[str]) -> "Cell":
         """Checks the shape, the triangle and the op names; raises InvalidCellError."""
-        m = np.asarray(matrix)
-        if m.ndim != 2 or m.shape[0] != m.shape[1]:
-            raise InvalidCellError(f"the adjacency matrix must be square, got shape {m.shape}")
-        n = m.shape[0]
+        rows = matrix.tolist() if isinstance(matrix, np.ndarray) else [list(row) for row in matrix]
+        n = len(rows)
+        if any(len(row) != n for row in rows):
+            raise InvalidCellError(f"the adjacency matrix must be square, got {n} rows of lengths "
+                                   f"{sorted({len(row) for row in rows})}")
         if not 2 <= n <= MAX_VERTICES:
             raise InvalidCellError(f"a cell has 2..{MAX_VERTICES} vertices, got {n}")
-        if not np.isin(m, (0, 1)).all():
+        if any(v not in (0, 1) for row in rows for v in row):
             raise InvalidCellError("adjacency entries must be 0 or 1")
-        if np.tril(m).any():
+        if any(rows[u][v] for u in range(n) for v in range(u + 1)):
             raise InvalidCellError("the adjacency matrix must be strictly upper triangular (edges go from "
                                    "a lower to a higher vertex number)")
         names = tuple(FULL_NAMES.get(op, op) for op in ops)
@@ -70,7 +71,7 @@ class Cell:
         bad = [op for op in names[1:-1] if op not in INTERIOR_OPS]
         if bad:
             raise InvalidCellError(f"unknown interior op(s) {bad}; ops are {', '.join(INTERIOR_OPS)}")
-        return cls(tuple(tuple(int(v) for v in row) for row in m), names)
+        return cls(tuple(tuple(int(v) for v in row) for row in rows), names)
 
     @property
     def num_vertices(self) -> int:
@@ -84,29 +85,29 @@ class Cell:
         return np.array(self.matrix, dtype=np.int64)
 
 
-def live_vertices(matrix: np.ndarray) -> list[int]:
+def live_vertices(matrix: Sequence[Sequence[int]]) -> list[int]:
     """Vertices on some input->output path, in order (the benchmark's pruning keeps these)."""
-    n = matrix.shape[0]
+    n = len(matrix)
     from_input = [False] * n
     from_input[0] = True
     for v in range(1, n):
-        from_input[v] = any(from_input[u] and matrix[u, v] for u in range(v))
+        from_input[v] = any(from_input[u] and matrix[u][v] for u in range(v))
     to_output = [False] * n
     to_output[n - 1] = True
     for v in range(n - 2, -1, -1):
-        to_output[v] = any(to_output[w] and matrix[v, w] for w in range(v + 1, n))
+        to_output[v] = any(to_output[w] and matrix[v][w] for w in range(v + 1, n))
     return [v for v in range(n) if from_input[v] and to_output[v]]
 
 
 def prune(cell: Cell) -> Cell:
     """The cell without vertices off every input->output path; InvalidCellError when the input
     does not reach the output."""
-    m = cell.array()
-    keep = live_vertices(m)
+    keep = live_vertices(cell.matrix)
     if len(keep) < 2:
         raise InvalidCellError("the input is not connected to the output")
-    pruned = m[np.ix_(keep, keep)]
-    return Cell(tuple(tuple(int(v) for v in row) for row in pruned), tuple(cell.ops[v] for v in keep))
+    if len(keep) == cell.num_vertices:
+        return cell
+    return Cell(tuple(tuple(cell.matrix[u][v] for v in keep) for u in keep), tuple(cell.ops[v] for v in keep))
 
 
 def check_valid(cell: Cell) -> Cell:
