@@ -43,6 +43,7 @@ def min_correlation_eigenvalue(feature: torch.Tensor, channels: int | None) -> f
         scale = fmap.shape[0] / channels
         fmap = fmap[torch.randperm(fmap.shape[0])[:channels]]
     corr = torch.nan_to_num(torch.corrcoef(fmap), nan=0.0, posinf=0.0, neginf=0.0)
+    corr = torch.atleast_2d(corr)  # one channel: corrcoef gives the scalar of the 1x1 matrix [[1]]
     return scale * float(torch.linalg.eigvalsh(corr)[0])
 
 
