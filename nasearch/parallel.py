@@ -17,7 +17,8 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -54,8 +55,10 @@ def score_key(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, seed: 
 
 def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, archs: Iterable[Architecture],
                 store: ScoreStore | None = None, seed: int = 0, workers: int = 1, chunk: int | None = None,
-                progress: bool = False) -> Iterator[tuple[Architecture, float]]:
-    """(architecture, raw score) for each of ``archs``, in order; see the module docstring."""
+                progress: bool = False, total: int | None = None) -> Iterator[tuple[Architecture, float]]:
+    """(architecture, raw score) for each of ``archs``, in order; see the module docstring.
+
+    The progress bar (stderr) needs ``total`` for its ETA when ``archs`` has no ``len``."""
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     chunk = chunk or max(64, 8 * workers)
@@ -67,7 +70,10 @@ def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, arch
         pool = ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
             initargs=(space, proxy, task, batch, None if store is None else str(store.path), key, seed))
-    bar = tqdm(desc=proxy.name, unit="arch", disable=not progress)
+    if total is None and hasattr(archs, "__len__"):
+        total = len(archs)  # type: ignore[arg-type]
+    bar = tqdm(desc=proxy.name, unit="arch", disable=not progress, total=total, file=sys.stderr,
+               mininterval=0.2 if sys.stderr.isatty() else 2.0)
     try:
         iterator = iter(archs)
         while True:
@@ -80,9 +86,13 @@ def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, arch
             for c, arch in zip(canon, block):
                 if c not in known:
                     todo.setdefault(c, arch)  # compute_score canonicalises when the proxy allows it
+            bar.update(len(block) - len(todo))  # cells already scored, and repeats of a class
             if pool is not None:
                 futures = [pool.submit(_score_one, c, a) for c, a in todo.items()]
-                results = [f.result() for f in futures]
+                results = []
+                for future in as_completed(futures):  # the bar moves with each score, not each chunk
+                    results.append(future.result())
+                    bar.update(1)
             else:
                 results = []
                 for c, arch in todo.items():
@@ -90,8 +100,8 @@ def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, arch
                     if store is not None:
                         store.put(key, c, value, seconds)
                     results.append((c, value, seconds))
+                    bar.update(1)
             known.update((c, v) for c, v, _ in results)
-            bar.update(len(block))
             for arch, c in zip(block, canon):
                 yield arch, known[c]
     finally:
@@ -102,10 +112,10 @@ def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, arch
 
 def score_architectures(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, archs: Iterable[Architecture],
                         store: ScoreStore | None = None, seed: int = 0, workers: int = 1,
-                        progress: bool = False) -> np.ndarray:
+                        progress: bool = False, total: int | None = None) -> np.ndarray:
     """Raw scores of ``archs`` in input order (NaN where undefined); see ``iter_scores``."""
     return np.array([v for _, v in iter_scores(space, proxy, task, batch, archs, store, seed, workers,
-                                                progress=progress)], dtype=float)
+                                                progress=progress, total=total)], dtype=float)
 
 
 def default_workers() -> int:
