@@ -26,7 +26,7 @@ def _interval() -> float:
 def bar(iterable: Iterable[T] | None = None, total: int | None = None, desc: str = "", unit: str = "it",
         enabled: bool = True) -> tqdm:
     """A tqdm bar on stderr with a known ``total`` (required: without it there is no ETA)."""
-    if total is None and iterable is not None:
+    if total is None and hasattr(iterable, "__len__"):
         total = len(iterable)  # type: ignore[arg-type]
     if total is None:
         raise ValueError("a progress bar needs a total to show an ETA")

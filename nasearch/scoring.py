@@ -131,7 +131,7 @@ class ProxyScorer:
         value = self.raw(arch)
         return value if self.proxy.higher_is_better else -value
 
-    def oriented_many(self, archs: Sequence[Architecture], progress: bool = False) -> np.ndarray:
+    def oriented_many(self, archs: Sequence[Architecture], progress: bool | None = None) -> np.ndarray:
         values = self.raw_many(archs, progress=progress)
         return values if self.proxy.higher_is_better else -values
 

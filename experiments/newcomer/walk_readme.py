@@ -189,7 +189,7 @@ def _experiments_changes(clone: Path) -> list[str]:
     return [line[3:] for line in status.splitlines() if line.strip()]
 
 
-def walk(out: Path, warm_rerun: bool, timeout: float, keep: bool) -> Path:
+def walk(out: Path, warm_rerun: bool, timeout: float, keep: bool, skip: str | None = None) -> Path:
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
                             check=True).stdout.strip()
     root = Path(tempfile.mkdtemp(prefix="nasearch-walk-", dir="/tmp"))
@@ -212,6 +212,10 @@ def walk(out: Path, warm_rerun: bool, timeout: float, keep: bool) -> Path:
     load_start = os.getloadavg()
     for number, step in enumerate(steps, start=1):
         print(f"[{number}/{len(steps)}] {step.text.splitlines()[0][:100]}", file=sys.stderr, flush=True)
+        if skip and re.search(skip, step.text):
+            step.verdict = f"SKIPPED in this walk (--skip {skip!r}); not run"
+            _write(out, steps[:number], len(steps), commit, started, load_start, clone)
+            continue
         if step.kind == "python":
             snippet = root / f"snippet_{step.block}.py"
             snippet.write_text(step.text)
@@ -262,6 +266,7 @@ def _write(out: Path, done: list[Step], total: int, commit: str, started: dateti
            clone: Path) -> None:
     load = os.getloadavg()
     problems = [s for s in done if s.verdict.startswith("PROBLEM")]
+    skipped = [s for s in done if s.verdict.startswith("SKIPPED")]
     lines = [
         "# A fresh clone walked with only the README",
         "",
@@ -271,7 +276,7 @@ def _write(out: Path, done: list[Step], total: int, commit: str, started: dateti
         f"{load_start[0]:.1f} at the start, {load[0]:.1f} now), Python {platform.python_version()}; "
         f"started {started.strftime('%Y-%m-%d %H:%M UTC')}.",
         f"Steps done: {len(done)} of {total}; total wall time {sum(s.seconds for s in done) / 60:.1f} min; "
-        f"problems: {len(problems)}.",
+        f"problems: {len(problems)}; skipped: {len(skipped)}.",
         "",
         "| # | README section | command | exit | wall s | longest silence s | verdict |",
         "|---|---|---|---|---|---|---|",
@@ -279,7 +284,7 @@ def _write(out: Path, done: list[Step], total: int, commit: str, started: dateti
     for number, s in enumerate(done, start=1):
         first = s.text.strip().splitlines()[0] if s.kind == "bash" else f"python snippet (block {s.block})"
         first = first.replace("|", "\\|")
-        lines.append(f"| {number} | {s.section} | `{first[:90]}` | {s.rc} | {s.seconds:.1f} | "
+        lines.append(f"| {number} | {s.section} | `{first[:90]}` | {'-' if s.rc is None else s.rc} | {s.seconds:.1f} | "
                      f"{s.longest_silence:.1f} | {s.verdict} |")
     lines.append("")
     for number, s in enumerate(done, start=1):
@@ -305,13 +310,16 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed per command (default: 3600)")
     parser.add_argument("--keep", action="store_true", help="keep the clone and its .venv under /tmp")
     parser.add_argument("--list", action="store_true", help="only list the steps the README gives")
+    parser.add_argument("--skip", default=None, metavar="REGEX",
+                        help="record commands matching REGEX as skipped instead of running them "
+                             "(e.g. 'scripts/test.sh' when the suite is run separately); the transcript says so")
     args = parser.parse_args()
     if args.list:
         for step in steps_of((REPO / "README.md").read_text()):
             print(f"block {step.block} {step.kind}{' [needs data]' if step.needs_data else ''}: "
                   f"{step.text.strip().splitlines()[0]}")
         return
-    print(walk(args.out, args.warm_rerun, args.timeout, args.keep))
+    print(walk(args.out, args.warm_rerun, args.timeout, args.keep, args.skip))
 
 
 if __name__ == "__main__":
