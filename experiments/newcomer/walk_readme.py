@@ -32,6 +32,7 @@ import os
 import platform
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -139,11 +140,16 @@ def _clean_env(cache: Path) -> dict[str, str]:
     return env
 
 
-def _run(script: str, env: dict[str, str], cwd: Path, timeout: float) -> tuple[int, float, float, bytes]:
-    """Run ``script`` in bash; (exit status, seconds, longest silence, all output interleaved)."""
+def _run(script: str, env: dict[str, str], cwd: Path, timeout: float,
+         heartbeat=None) -> tuple[int, float, float, bytes]:
+    """Run ``script`` in bash; (exit status, seconds, longest silence, all output interleaved).
+
+    ``heartbeat(seconds, silence, output)`` is called every minute while it runs (the transcript
+    then shows a long step in progress). On KeyboardInterrupt or SIGTERM the command's process
+    group is stopped and the status is -2."""
     start = time.perf_counter()
     proc = subprocess.Popen(["bash", "-c", script], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     events: list[tuple[float, bytes]] = []
     lock = threading.Lock()
 
@@ -158,11 +164,28 @@ def _run(script: str, env: dict[str, str], cwd: Path, timeout: float) -> tuple[i
     threads = [threading.Thread(target=pump, args=(s,), daemon=True) for s in (proc.stdout, proc.stderr)]
     for t in threads:
         t.start()
+    def silence_now() -> float:
+        with lock:
+            times = [start] + [t for t, _ in events] + [time.perf_counter()]
+        return max(b - a for a, b in zip(times, times[1:]))
+
+    rc = None
     try:
-        rc = proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        rc = -9
+        while rc is None:
+            try:
+                rc = proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                if time.perf_counter() - start > timeout:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    rc = -9
+                elif heartbeat is not None:
+                    with lock:
+                        output = b"".join(c for _, c in events)
+                    heartbeat(time.perf_counter() - start, silence_now(), output)
+    except KeyboardInterrupt:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait()
+        rc = -2
     for t in threads:
         t.join(timeout=10)
     end = time.perf_counter()
@@ -225,13 +248,22 @@ def walk(out: Path, warm_rerun: bool, timeout: float, keep: bool, skip: str | No
         script = (f'source {shlex.quote(str(state))}\ncd "$(cat {shlex.quote(str(cwd_file))})"\n{command}\n'
                   f'rc=$?\nexport -p > {shlex.quote(str(state))}\npwd > {shlex.quote(str(cwd_file))}\nexit $rc\n')
         before = set(_experiments_changes(clone))
-        step.rc, step.seconds, step.longest_silence, output = _run(script, env, clone, timeout)
+
+        def heartbeat(seconds: float, silence: float, output: bytes, step=step, number=number) -> None:
+            step.seconds, step.longest_silence, step.output_head = seconds, silence, _head(output)
+            step.verdict = f"RUNNING at {datetime.now(timezone.utc).strftime('%H:%M UTC')} (output so far below)"
+            _write(out, steps[:number], len(steps), commit, started, load_start, clone)
+
+        step.rc, step.seconds, step.longest_silence, output = _run(script, env, clone, timeout, heartbeat)
         step.output_head = _head(output)
         step.wrote_experiments = sorted(set(_experiments_changes(clone)) - before)
-        step.verdict = _verdict(step, output)
+        step.verdict = _verdict(step, output) if step.rc != -2 else (
+            f"INTERRUPTED after {step.seconds:.0f} s: the walk was stopped here (output so far below)")
         print(f"    rc {step.rc}, {step.seconds:.1f} s, longest silence {step.longest_silence:.1f} s: {step.verdict}",
               file=sys.stderr, flush=True)
         _write(out, steps[:number], len(steps), commit, started, load_start, clone)
+        if step.rc == -2:
+            break
     if not keep:
         subprocess.run(["rm", "-rf", str(root)], check=False)
     return out / "transcript.md"
@@ -314,6 +346,7 @@ def main() -> None:
                         help="record commands matching REGEX as skipped instead of running them "
                              "(e.g. 'scripts/test.sh' when the suite is run separately); the transcript says so")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     if args.list:
         for step in steps_of((REPO / "README.md").read_text()):
             print(f"block {step.block} {step.kind}{' [needs data]' if step.needs_data else ''}: "
