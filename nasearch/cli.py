@@ -1,9 +1,10 @@
-"""The ``nasearch`` command line."""
+"""The nasearch command line: list the parts, score and correlate proxies, run searches."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -11,11 +12,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from nasearch import registry
+from pydantic import ValidationError
+
+from nasearch import progress, registry
+from nasearch.api import covered_cells, make_space, run_rounds, sample_architectures, search_space_for
 from nasearch.cli_args import DATA_HELP, CliError, _benchmark, _options
-from nasearch.api import make_space, run_rounds, sample_architectures, search_space_for
 from nasearch.factory import make_scorer
 from nasearch.interfaces import Benchmark
+from nasearch.messages import config_error_line
 from nasearch.metrics import correlate, monotonicity, partial_correlation
 from nasearch.parallel import raw_many_on
 from nasearch.scale_cli import add_backend_args, backend_from_args, on_device
@@ -33,6 +37,29 @@ PROXY_HELP = (
     "benchmark's dataset)"
 )
 
+
+
+def _scorer(args: argparse.Namespace, space, task, proxy: str, pairs: Sequence[str] | None,
+            store: ScoreStore | None) -> ProxyScorer | TableScorer:
+    """``make_scorer`` with the command's options; a bad proxy option is one line naming the allowed keys."""
+    try:
+        scorer = make_scorer(space, task, proxy, _options(pairs, "proxy"), args.data, args.batch_size,
+                             args.data_seed, args.proxy_seed, store)
+    except ValidationError as err:
+        raise CliError(config_error_line(err, f"proxy {proxy!r}", registry.proxies.get_class(proxy).Config)) from None
+    if isinstance(scorer, ProxyScorer):
+        scorer.progress = not args.quiet  # a strategy's pool scoring shows a bar too
+    return scorer
+
+
+def _warn_table_coverage(scorer, archs: Sequence, what: str, consequence: str) -> None:
+    """A score table that lacks some cells gives them NaN: say how many, on stderr (also with --quiet)."""
+    if not isinstance(scorer, TableScorer):
+        return
+    missing = sum(not scorer.covers(a) for a in archs)
+    if missing:
+        progress.note(f"warning: {scorer.proxy.name} has no score for {missing:,} of the {len(archs):,} {what}; "
+                      f"they score NaN ({consequence})")
 
 
 def _store(args: argparse.Namespace) -> ScoreStore | None:
@@ -59,6 +86,7 @@ def _add_scoring_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store", type=Path, default=None, help=f"score store (default: {default_store_path()})")
     p.add_argument("--no-store", action="store_true", help="do not read or write the score store")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr (shown by default, also with --json)")
 
 
 def _first_sentence(doc: str | None) -> str:
@@ -66,6 +94,10 @@ def _first_sentence(doc: str | None) -> str:
     paragraph = " ".join((doc or "").strip().split("\n\n")[0].split())
     head, dot, _ = paragraph.partition(". ")
     return head + "." if dot else paragraph
+
+
+# "(higher is better)", "; lower is better", ", higher is better as published" in docstrings
+_ORIENTATION = re.compile(r"[;,]?\s*\b(?:higher|lower) is better(?: as published)?")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -76,50 +108,65 @@ def cmd_list(args: argparse.Namespace) -> int:
         for name in reg.available():
             cls = reg.get_class(name)
             extra = ""
-            if kind == "proxies":
+            summary = _first_sentence(cls.__doc__).replace("``", "")
+            if kind == "proxies":  # the orientation once, as a tag, whatever the docstring says
+                summary = _ORIENTATION.sub("", summary).replace("()", "").replace(" .", ".").rstrip()
                 extra = " [higher is better]" if cls.higher_is_better else " [lower is better]"
-            print(f"  {name:28s} {_first_sentence(cls.__doc__)}{extra}")
+            print(f"  {name:28s} {summary}{extra}")
     return 0
 
 
 def cmd_correlate(args: argparse.Namespace) -> int:
-    benchmark = _benchmark(args)
+    verbose = not args.quiet
+    with progress.step(f"loading benchmark {args.benchmark or 'of space ' + args.space}", verbose):
+        benchmark = _benchmark(args)
     space = make_space(args.space)
     if args.sample != "all" and (not args.sample.isdigit() or int(args.sample) < 2):
         raise CliError(f"--sample must be a number of cells >= 2 or 'all', got {args.sample!r}")
-    archs = sample_architectures(space, benchmark, None if args.sample == "all" else int(args.sample), args.seed)
+    with progress.step(f"listing the cells {benchmark.name} covers", verbose):
+        archs = sample_architectures(space, benchmark, None if args.sample == "all" else int(args.sample), args.seed)
     store = _store(args)
     backend = backend_from_args(args, len(archs))  # scale: --backend/--workers/--device (nasearch.scale_cli)
 
     def scorer_for(proxy: str, options: Sequence[str] | None):
-        return on_device(make_scorer(space, benchmark.task, proxy, _options(options, "proxy"), args.data,
-                                     args.batch_size, args.data_seed, args.proxy_seed, store), args.device)
-
-    def scores_of(scorer) -> np.ndarray:
-        if isinstance(scorer, ProxyScorer):  # workers compute, this process keeps and stores the scores
-            return raw_many_on(scorer, archs, backend, progress=not args.json)
-        return scorer.raw_many(archs, progress=not args.json)
+        scorer = on_device(_scorer(args, space, benchmark.task, proxy, options, store), args.device)
+        _warn_table_coverage(scorer, archs, "sampled cells", "omitted from the correlation")
+        return scorer
 
     def stored(scorer) -> int:
         return len(store.seconds(scorer.key)) if store is not None and isinstance(scorer, ProxyScorer) else 0
 
-    scorer = scorer_for(args.proxy, args.proxy_option)
-    stored_before = stored(scorer)
+    def scores_of(scorer) -> tuple[np.ndarray, str]:
+        """The scores of ``archs`` and a note of where they came from and how long they took."""
+        stored_before = stored(scorer)
+        start = time.perf_counter()
+        if isinstance(scorer, ProxyScorer):  # workers compute, this process keeps and stores the scores
+            values = raw_many_on(scorer, archs, backend, progress=verbose)
+        else:
+            values = scorer.raw_many(archs, progress=verbose)
+        wall = time.perf_counter() - start
+        if isinstance(scorer, TableScorer):
+            return values, f"{scorer.proxy.name}: read from the table, {wall:.1f} s"
+        computed = stored(scorer) - stored_before if store is not None else scorer.computed
+        return values, f"{scorer.proxy.name}: {computed} newly scored, {wall:.1f} s"
+
     start = time.perf_counter()
+    scorer = scorer_for(args.proxy, args.proxy_option)
     try:
-        scores = scores_of(scorer)
+        scores, origin = scores_of(scorer)
     except BaseException:
         backend.close()
         raise
-    computed = stored(scorer) - stored_before if store is not None else scorer.computed
-    accuracy = np.array([benchmark.train(a).test_fitness for a in archs])  # higher is better, always
+    with progress.step(f"looking up {len(archs):,} accuracies in {benchmark.name}", verbose):
+        accuracy = np.array([benchmark.train(a).test_fitness for a in archs])  # higher is better, always
     corr = correlate(scores, accuracy, higher_is_better=scorer.proxy.higher_is_better)
     oriented = scores if scorer.proxy.higher_is_better else -scores
     out = {**corr.as_dict(), "seconds_per_arch": scorer.seconds_per_arch(archs),
            "monotonicity": monotonicity(oriented, accuracy)}
     if args.versus:
         other = scorer_for(args.versus, args.versus_option)
-        other_scores = scores_of(other)
+        other_scores, other_origin = scores_of(other)
+        origin += f"; {other_origin}"
         other_oriented = other_scores if other.proxy.higher_is_better else -other_scores
         out["versus"] = args.versus
         out["partial_correlation"] = partial_correlation(oriented, other_oriented, accuracy)
@@ -128,12 +175,12 @@ def cmd_correlate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out))
         return 0
-    if isinstance(scorer, TableScorer):
-        origin = f"scores read from the table, {wall:.1f} s"
-    else:
-        origin = f"data {args.data}, batch {args.batch_size}; {computed} newly scored, {wall:.1f} s"
+    if not isinstance(scorer, TableScorer):
+        origin = f"data {args.data}, batch {args.batch_size}; {origin}"
+    wall = time.perf_counter() - start
     target = "test accuracy" if benchmark.higher_is_better else "-(test measure: lower is better, negated)"
-    print(f"{args.proxy} on {len(archs)} {args.space} cells vs {benchmark.name} {target} ({origin})")
+    print(f"{args.proxy} on {len(archs)} {args.space} cells vs {benchmark.name} {target} "
+          f"({origin}; {wall:.1f} s in all)")
     print(f"  NaN scores (omitted)     {corr.nan}")
     print(f"  Spearman  global/top-10% {corr.spearman:.3f} / {corr.spearman_top10:.3f}")
     print(f"  Kendall   global/top-10% {corr.kendall:.3f} / {corr.kendall_top10:.3f}")
@@ -153,27 +200,34 @@ def _search_rounds(args: argparse.Namespace, strategy: str, benchmark: Benchmark
         options.setdefault("pool", args.pool)
     if strategy_cls.needs_proxy and scorer is None:
         raise CliError(f"strategy {strategy!r} ranks cells by a proxy: pass --proxy NAME (e.g. --proxy epsinas)")
+    try:
+        strategy_cls.Config(**options)
+    except ValidationError as err:
+        raise CliError(config_error_line(err, f"strategy {strategy!r}", strategy_cls.Config)) from None
     return run_rounds(search_space_for(make_space(args.space), benchmark), strategy, benchmark, args.budget,
-                      args.rounds, args.seed, scorer,
-                      options, progress=not args.json, distinct_networks=args.distinct_networks)
+                      args.rounds, args.seed, scorer, options, progress=not args.quiet,
+                      distinct_networks=args.distinct_networks)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    if args.rounds < 1:
-        raise CliError(f"--rounds must be >= 1, got {args.rounds}")
-    if args.budget < 1:
-        raise CliError(f"--budget must be at least 1 trained architecture, got {args.budget}")
-    if args.pool is not None and args.pool < 1:
-        raise CliError(f"--pool must be >= 1 cells, got {args.pool}")
-    benchmark = _benchmark(args)
+    for option in ("rounds", "budget", "pool"):
+        value = getattr(args, option)
+        if value is not None and value < 1:
+            raise CliError(f"--{option} must be at least 1, got {value}")
     strategies = [s.strip() for s in args.strategy.split(",") if s.strip()]
     for name in strategies:
         registry.strategies.get_class(name)
+    with progress.step(f"loading benchmark {args.benchmark or 'of space ' + args.space}", not args.quiet):
+        benchmark = _benchmark(args)
     scorer = None
-    if args.proxy:
-        scorer = make_scorer(make_space(args.space), benchmark.task, args.proxy, _options(args.proxy_option, "proxy"),
-                             args.data, args.batch_size, args.data_seed, args.proxy_seed, _store(args))
     start = time.perf_counter()
+    if args.proxy:
+        space = make_space(args.space)
+        scorer = _scorer(args, space, benchmark.task, args.proxy, args.proxy_option, _store(args))
+        if isinstance(scorer, TableScorer):
+            cells = covered_cells(space, benchmark)
+            if cells is not None:
+                _warn_table_coverage(scorer, cells, f"cells of {benchmark.name}", "ranked below every scored cell")
     results = {name: _search_rounds(args, name, benchmark, scorer) for name in strategies}
     wall = time.perf_counter() - start
     budgets = sorted({b for b in (10, 50, 100, 300, args.budget) if b <= args.budget})
@@ -246,7 +300,17 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_cli(sub)
+    for subparser in sub.choices.values():
+        _plain_help(subparser)
     return parser
+
+
+def _plain_help(parser: argparse.ArgumentParser) -> None:
+    """Help as plain text: no reST ``literals``, and no %% (argparse escapes '%' only in option help)."""
+    if parser.description and "%(" not in parser.description:
+        parser.description = parser.description.replace("%%", "%")
+    if parser.description:
+        parser.description = parser.description.replace("``", "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -72,7 +72,15 @@ def npz_batch(path: str | Path, task: Task, batch_size: int, seed: int = 0, spli
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"data file {str(path)!r} does not exist; pass an .npz file or one of {SYNTHETIC}")
-    with np.load(path, allow_pickle=False) as archive:
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err:  # not a numpy file, or one holding pickled objects
+        raise ValueError(f"data file {str(path)!r} is not an .npz archive of numeric arrays ({err.__class__.__name__}); "
+                         f"pass an .npz with x_{split} (N,C,H,W or N,H,W,C) or one of {', '.join(SYNTHETIC)}") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(f"data file {str(path)!r} holds a single array, not an .npz archive: "
+                         f"save it with np.savez(path, x_{split}=images[, y_{split}=labels])")
+    with archive:
         key = f"x_{split}" if f"x_{split}" in archive else "x"
         if key not in archive:
             raise KeyError(f"{path} has no array 'x_{split}' or 'x' (it has {', '.join(archive.files)})")

