@@ -16,7 +16,7 @@ import importlib
 from importlib.metadata import entry_points
 from typing import Any, Callable, Generic, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 T = TypeVar("T")
 
@@ -87,9 +87,13 @@ class Registry(Generic[T]):
         cls = self.get_class(name)
         try:
             return cls(**kwargs)
-        except ValidationError as err:  # one line naming each bad option, not pydantic's block
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in err.errors())
-            raise ValueError(f"{self.noun} {name!r}: bad option(s): {problems}") from None
+        except ValidationError as err:  # one line naming each bad option and the allowed ones
+            from nasearch.messages import config_error_line
+
+            config = getattr(cls, "Config", None)  # proxies and strategies declare one; spaces need not
+            if not (isinstance(config, type) and issubclass(config, BaseModel)):
+                config = type(err.title, (BaseModel,), {})
+            raise ValueError(config_error_line(err, f"{self.noun} {name!r}", config)) from None
 
     def __contains__(self, name: str) -> bool:
         self._load()

@@ -78,7 +78,7 @@ def _words(command: str) -> list[str]:
 
 def test_commands_that_need_reference_data_are_marked():
     from nasearch.benchmarks.table import PRESETS
-    from nasearch.proxies.table_presets import preset_names
+    from nasearch.tables.presets import preset_names
 
     needs = [f"table:{name}" for name in preset_names()] + list(PRESETS) + ["../shared", "experiments/search/"]
     for step in COMMANDS:
