@@ -25,7 +25,6 @@ from nasearch.benchmarks import TableBenchmark
 
 BLOCKS = ("conv3x3-16", "conv3x3-32", "conv5x5-16", "maxpool", "skip")
 POSITIONS = 4
-TABLE = Path(__file__).with_name("accuracy.csv")
 
 
 def make_block(block: str, channels: int) -> tuple[nn.Module, int]:
@@ -121,5 +120,6 @@ def write_table(path: str | Path) -> Path:
 class ChainTable(TableBenchmark):
     """Made-up accuracies of every chain, read from a CSV (default: the one shipped here)."""
 
-    def __init__(self, path: str | Path = TABLE):
+    def __init__(self, path: str | Path | None = None):
+        path = path or Path(__file__).with_name("accuracy.csv")
         super().__init__(path, ChainSpace(), ChainSpace.default_task, name="chain-toy")
