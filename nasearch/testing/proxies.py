@@ -202,8 +202,6 @@ def check_proxy_dead_branch_invariance(proxy: Proxy, probe: ProxyProbe) -> bool:
         return False
     checked = False
     for arch in probe.archs:
-        if proxy.needs_random_init:
-            torch.manual_seed(probe.seed)
         with torch.device("meta"):
             skipping = isinstance(probe.space.build(arch, probe.task), DeadBranchSkipping)
         if not skipping:
