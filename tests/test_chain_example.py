@@ -103,7 +103,10 @@ def test_readme_commands_run_through_the_entry_points(installed, monkeypatch, ca
     assert [row[0] for row in table] == ["rs", "rea", "rea-warmup"]
     assert "chain-example: 3 cells, 15 rounds run" in out
     report = (installed / "chain-report" / "chain-example.md").read_text()
-    assert all(f"| chain-toy | {name} |" in report for name in ("rs", "rea", "rea-warmup"))
+    claims = (("rs", "-", "RS"), ("rea", "-", "REA"), ("rea-warmup", "nparams", "REA + warm-up"))
+    for strategy, proxy, readme_name in claims:  # the README's numbers are what the run gives
+        accuracy = re.search(rf"{re.escape(readme_name)} ([\d.]+ ± [\d.]+)", SECTION).group(1)
+        assert f"| chain-toy | {strategy} | {proxy} | 5 | 50 | {accuracy} |" in report, (strategy, accuracy)
 
 
 def test_the_example_passes_the_contract_kit(installed):
