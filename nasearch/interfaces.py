@@ -146,6 +146,9 @@ class SearchSpace(ABC):
     """
 
     name: ClassVar[str] = ""
+    # False when ``edit_distance`` is an upper bound (e.g. the best node matching found for
+    # graphs where the exact distance is NP-hard), so it need not satisfy the triangle inequality.
+    exact_edit_distance: ClassVar[bool] = True
     default_task: ClassVar[str] = "cifar10"
     default_benchmark: ClassVar[str | None] = None
     task_kinds: ClassVar[frozenset[str]] = frozenset({"image"})

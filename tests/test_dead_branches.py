@@ -1,15 +1,13 @@
-"""Skipping dead branches and channels-last layout: faster passes, the same proxy values; and
-gradient proxies keep nothing of a network once they have scored it."""
+"""Skipping dead branches: the NB201 network computes the same output and gradients without them.
 
-import math
+That proxies declaring ``needs_dead_branches = False`` or ``prefers_channels_last = True`` score
+the same either way, and that proxies leave nothing behind, is checked for every registered
+proxy by the contract kit (tests/test_contracts.py)."""
 
 import pytest
 import torch
 
-from nasearch import registry
-from nasearch.data import synthetic_batch
 from nasearch.interfaces import TASKS
-from nasearch.scoring import compute_score
 from nasearch.spaces.nb201 import NB201Space, live_nodes
 
 TINY = NB201Space(channels=4, cells_per_stage=1)
@@ -56,60 +54,3 @@ def test_skipping_dead_branches_keeps_output_and_every_gradient(text):
         assert torch.equal(g_full, g_pruned)
     n_convs = sum(isinstance(m, torch.nn.Conv2d) for m in full.modules())
     assert len(calls) < n_convs  # dead convolutions were not run
-
-
-def _proxies_where(flag: str, value: bool) -> list[str]:
-    return sorted(n for n in registry.proxies.available() if getattr(registry.proxies.get_class(n), flag) is value)
-
-
-def _score(name, text, monkeypatch, *, dead: bool, channels_last: bool) -> float:
-    proxy = registry.proxies.get(name)
-    monkeypatch.setattr(type(proxy), "needs_dead_branches", dead)
-    monkeypatch.setattr(type(proxy), "prefers_channels_last", channels_last)
-    batch = synthetic_batch("normal", CIFAR, 16, seed=0)
-    return compute_score(TINY, TINY.parse(text), CIFAR, proxy, batch, seed=0)[0]
-
-
-@pytest.mark.parametrize("name", _proxies_where("needs_dead_branches", False))
-def test_proxies_that_allow_it_score_the_same_without_dead_branches(name, monkeypatch):
-    for text in (DEAD_1_AND_2, DEAD_1):
-        with_dead = _score(name, text, monkeypatch, dead=True, channels_last=False)
-        without = _score(name, text, monkeypatch, dead=False, channels_last=False)
-        assert with_dead == without or (math.isnan(with_dead) and math.isnan(without))
-
-
-def test_activation_proxies_keep_dead_branches(monkeypatch):
-    """naswot counts the ReLU codes of dead branches too (as the reference network computes them)."""
-    assert registry.proxies.get_class("naswot").needs_dead_branches
-    as_written = _score("naswot", DEAD_1_AND_2, monkeypatch, dead=True, channels_last=False)
-    pruned = _score("naswot", DEAD_1_AND_2, monkeypatch, dead=False, channels_last=False)
-    assert as_written != pruned
-
-
-@pytest.mark.parametrize("name", _proxies_where("prefers_channels_last", True))
-def test_channels_last_changes_values_by_rounding_only(name, monkeypatch):
-    contiguous = _score(name, DEAD_1, monkeypatch, dead=True, channels_last=False)
-    channels_last = _score(name, DEAD_1, monkeypatch, dead=True, channels_last=True)
-    if math.isnan(contiguous):
-        assert math.isnan(channels_last)
-    else:
-        assert channels_last == pytest.approx(contiguous, rel=1e-3, abs=1e-6)
-
-
-@pytest.mark.parametrize("name", _proxies_where("needs_gradients", True))
-def test_gradient_proxies_leave_nothing_behind(name):
-    """No .grad on the weights, no hook, and nothing holding the network once the score is back."""
-    import gc
-    import weakref
-
-    proxy = registry.proxies.get(name)
-    batch = synthetic_batch("normal", CIFAR, 16, seed=0)
-    torch.manual_seed(0)
-    model = TINY.build(TINY.parse(DEAD_1), CIFAR)
-    proxy.score(model, batch)
-    assert all(p.grad is None for p in model.parameters())
-    assert not any(m._forward_hooks or m._backward_hooks for m in model.modules())
-    alive = weakref.ref(model)
-    del model
-    gc.collect()
-    assert alive() is None

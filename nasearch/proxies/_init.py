@@ -6,6 +6,7 @@ proxy's value still depends on the scorer's seed only.
 
 from __future__ import annotations
 
+import copy
 from typing import Literal
 
 import torch
@@ -17,12 +18,14 @@ Scheme = Literal["normal", "kaiming_fan_in", "kaiming_fan_out"]
 
 
 @torch.no_grad()
-def initialise(model: nn.Module, scheme: Scheme) -> None:
-    """Conv/linear weights from ``scheme``, their biases 0; normalisation scale 1, shift 0.
+def initialise(model: nn.Module, scheme: Scheme) -> nn.Module:
+    """A copy of ``model`` with conv/linear weights from ``scheme``, their biases 0; normalisation
+    scale 1, shift 0. The caller's network is left as it was (a proxy leaves nothing behind).
 
     ``normal``: N(0, 1) with no fan scaling (Zen-NAS, SWAP); ``kaiming_fan_in`` /
     ``kaiming_fan_out``: Kaiming normal with the ReLU gain (AZ-NAS; FreeREA).
     """
+    model = copy.deepcopy(model)
     for module in model.modules():
         if isinstance(module, WEIGHT_LAYERS):
             if scheme == "normal":
@@ -40,3 +43,4 @@ def initialise(model: nn.Module, scheme: Scheme) -> None:
                 nn.init.zeros_(module.bias)
             if hasattr(module, "reset_running_stats"):
                 module.reset_running_stats()
+    return model

@@ -98,7 +98,7 @@ def block_trainability(f_in: torch.Tensor, f_out: torch.Tensor) -> float:
 
 
 def _noise_features(model: nn.Module, batch: Batch, keep_graph: bool) -> list[torch.Tensor]:
-    initialise(model, "kaiming_fan_in")
+    model = initialise(model, "kaiming_fan_in")
     model.train()
     inputs = torch.randn(batch.inputs.shape)
     if keep_graph:

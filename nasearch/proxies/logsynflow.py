@@ -30,7 +30,7 @@ class LogSynflowConfig(Config):
 
 
 def logsynflow_once(model: nn.Module, image_shape: tuple[int, ...]) -> float:
-    initialise(model, "kaiming_fan_out")
+    model = initialise(model, "kaiming_fan_out")
     net = linearised_copy(model)
     weights = layer_weights(net)
     r = forward_logits(net, torch.ones((1, *image_shape), dtype=torch.float64)).sum()

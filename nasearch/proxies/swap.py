@@ -67,7 +67,7 @@ class Swap(Proxy):
             return math.nan
         counts = []
         for _ in range(cfg.repeats):
-            initialise(model, "normal")
+            model = initialise(model, "normal")
             model.train()
             counts.append(distinct_columns(activation_codes(model, inputs)))
         value = sum(counts) / len(counts)

@@ -59,7 +59,7 @@ def pre_pool_features(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
 
 
 def zen_once(model: nn.Module, shape: tuple[int, ...], gamma: float) -> float:
-    initialise(model, "normal")
+    model = initialise(model, "normal")
     model.train()
     with torch.no_grad():
         x = torch.randn(shape)
