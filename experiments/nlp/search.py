@@ -4,10 +4,12 @@ the optimum of the pool. Writes search_<strategy>.json (final and per-budget tes
 of every round).
 
 Warm-up proxy: epsinas-lm (weights 1e-5, 1e-3; batch 256 x 70 Zipf tokens), read from
-scores_epsinas.csv, which score_epsinas.py writes with the same proxy.
+scores_epsinas_nlp-wikitext2.csv (or scores_epsinas.csv), which score_epsinas.py writes with the
+same proxy.
 
     nice -n 10 .venv/bin/python experiments/nlp/search.py rs,rea          # no proxy needed
-    nice -n 10 .venv/bin/python experiments/nlp/search.py rs-warmup,rea-warmup
+    nice -n 10 .venv/bin/python experiments/nlp/search.py rs-warmup
+    nice -n 10 .venv/bin/python experiments/nlp/search.py rea-warmup 15   # 15 rounds: CPU time
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ OPTIONS = {"rea": {"population": 20, "tournament": 5}, "rea-warmup": {"populatio
 
 
 def epsinas_scorer(cells) -> FunctionScorer:
-    with (HERE / "scores_epsinas.csv").open(newline="") as handle:
+    path = HERE / "scores_epsinas_nlp-wikitext2.csv"
+    path = path if path.exists() else HERE / "scores_epsinas.csv"
+    with path.open(newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r["benchmark"] == "nlp-wikitext2"]
     if len(rows) != len(cells):
         raise SystemExit(f"scores_epsinas.csv has {len(rows)} nlp-wikitext2 rows, the pool {len(cells)}: run "
@@ -44,7 +48,7 @@ def epsinas_scorer(cells) -> FunctionScorer:
     return FunctionScorer(lambda arch: table[arch.text], "epsinas-lm")
 
 
-def main(strategies: list[str]) -> None:
+def main(strategies: list[str], rounds: int = ROUNDS) -> None:
     bench = registry.benchmarks.get("nlp-wikitext2")
     space = NLPSpace()
     cells = bench.architectures()
@@ -60,19 +64,19 @@ def main(strategies: list[str]) -> None:
     for name in strategies:
         scorer = epsinas_scorer(cells) if registry.strategies.get_class(name).needs_proxy else None
         finals, curves = [], []
-        for r in range(ROUNDS):
+        for r in range(rounds):
             strategy = registry.strategies.get(name, space=pool, seed=r, scorer=scorer, **OPTIONS[name])
             result = run_search(strategy, bench, BUDGET)
             finals.append(result.final_test)
             curves.append([result.best_test_at(b) for b in BUDGETS])
             print(name, r, result.final_test, flush=True)
-        out = {"strategy": name, "options": OPTIONS[name], "rounds": ROUNDS, "budget": BUDGET, "budgets": BUDGETS,
+        out = {"strategy": name, "options": OPTIONS[name], "rounds": rounds, "budget": BUDGET, "budgets": BUDGETS,
                "final_test": finals, "best_test_at": curves, "optimum": optimum,
-               "proxy": None if scorer is None else "epsinas-lm (scores_epsinas.csv, pair 1e-5/1e-3)"}
+               "proxy": None if scorer is None else "epsinas-lm (pair 1e-5/1e-3, Zipf tokens 256 x 70)"}
         (HERE / f"search_{name}.json").write_text(json.dumps(out, indent=1))
     if len(pool._distances) == len(cells) and not cache.exists():
         np.save(cache, np.stack([pool._distances[i] for i in range(len(cells))]))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1].split(",") if len(sys.argv) > 1 else ["rs", "rea"])
+    main(sys.argv[1].split(",") if len(sys.argv) > 1 else ["rs", "rea"], int(sys.argv[2]) if len(sys.argv) > 2 else ROUNDS)
