@@ -16,7 +16,7 @@ from nasearch.shard import merge_stores, parse_shard
 
 # below this many cells a pool of processes costs more to start than it saves (measured:
 # experiments/scale/threads.md), so the default runs them in this process
-MIN_CELLS_FOR_PROCESSES = 64
+MIN_CELLS_FOR_PROCESSES = 32
 
 
 def _whole(text: str) -> int:
