@@ -586,7 +586,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     check_run_args(args)
     config = load_experiment(args.experiment)
-    backend = backend_from_args(args)
+    backend = backend_from_args(args, len(cells(config)) * config.rounds)  # few rounds: this process
     try:
         summary = run_experiment(config, store_path=args.store, resume=not args.restart, max_rounds=args.max_rounds,
                                  progress=not args.quiet, backend=backend, shard=args.shard)

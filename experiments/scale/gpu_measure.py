@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-DEFAULT_PROXIES = "naswot,synflow,snip,grad_norm,jacov"
+DEFAULT_PROXIES = "naswot,synflow,jacov"
 
 
 def device_name(device: torch.device) -> str:
@@ -80,10 +80,13 @@ def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--cells", type=int, default=0, help="NB201 cells for epsinas (0: the whole space)")
-    parser.add_argument("--sample", type=int, default=1000, help="cells for each other proxy and for NB101")
+    parser.add_argument("--sample", type=int, default=500, help="cells for each other proxy and for NB101")
     parser.add_argument("--proxies", default=DEFAULT_PROXIES, help="comma-separated, besides epsinas")
     parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--max-seconds", type=float, default=150.0, help="cap per (space, proxy)")
+    parser.add_argument("--max-seconds", type=float, default=40.0, help="cap per (space, proxy) sample row")
+    parser.add_argument("--whole-max-seconds", type=float, default=240.0, help="cap of the whole-space epsinas row")
+    parser.add_argument("--total-seconds", type=float, default=480.0,
+                        help="start no new row after this long (results so far are written after every row)")
     parser.add_argument("--check", type=int, default=20, help="cells recomputed on the CPU for comparison")
     parser.add_argument("--out", type=Path, default=Path("experiments/scale/gpu"))
     args = parser.parse_args(argv)
@@ -94,20 +97,29 @@ def main(argv: list[str] | None = None) -> Path:
 
     device = resolve_device(args.device)
     args.out.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows: list[dict] = []
+    began = time.perf_counter()
+
+    def keep(row: dict) -> None:
+        rows.append(row)
+        print(row, flush=True)
+        write(rows, args, argv, device)
+
+    def time_left() -> bool:
+        return time.perf_counter() - began < args.total_seconds
+
     nb201 = registry.spaces.get("nb201")
     bench201 = registry.benchmarks.get(nb201.default_benchmark)
     whole = list(nb201.enumerate()) if args.cells == 0 else sample_architectures(nb201, bench201, args.cells, 0)
-    rows.append(measure(nb201, bench201, "epsinas", whole, device, "grey", args.batch_size, args.max_seconds,
-                        args.check))
-    print(rows[-1], flush=True)
+    keep(measure(nb201, bench201, "epsinas", whole, device, "grey", args.batch_size, args.whole_max_seconds,
+                 args.check))
     sample = sample_architectures(nb201, bench201, min(args.sample, len(whole)), 1)
     others = [p for p in args.proxies.split(",") if p]
     for name in others:
-        rows.append(measure(nb201, bench201, name, sample, device, "normal", args.batch_size, args.max_seconds,
-                            args.check))
-        print(rows[-1], flush=True)
-    if "nb101" in registry.spaces:
+        if time_left():
+            keep(measure(nb201, bench201, name, sample, device, "normal", args.batch_size, args.max_seconds,
+                         args.check))
+    if "nb101" in registry.spaces and time_left():
         nb101 = registry.spaces.get("nb101")
         try:
             bench101 = registry.benchmarks.get(nb101.default_benchmark)
@@ -115,10 +127,14 @@ def main(argv: list[str] | None = None) -> Path:
         except (KeyError, ValueError, FileNotFoundError, NotImplementedError) as err:
             print(f"NB101 skipped: {err}", flush=True)
         else:
-            for name in ["epsinas", *others[:2]]:
-                rows.append(measure(nb101, bench101, name, cells101, device, "grey" if name == "epsinas" else "normal",
-                                    args.batch_size, args.max_seconds, args.check))
-                print(rows[-1], flush=True)
+            for name in ["epsinas", *others[:1]]:
+                if time_left():
+                    keep(measure(nb101, bench101, name, cells101, device, "grey" if name == "epsinas" else "normal",
+                                 args.batch_size, args.max_seconds, args.check))
+    return args.out / "results.md"
+
+
+def write(rows: list[dict], args: argparse.Namespace, argv: list[str] | None, device: torch.device) -> None:
     with (args.out / "results.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -126,7 +142,8 @@ def main(argv: list[str] | None = None) -> Path:
     lines = [f"# Proxies on {device_name(device)}", "",
              f"`{' '.join(sys.argv if argv is None else ['gpu_measure.py', *argv])}`; torch {torch.__version__}, "
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; one process, no store (every network computed); "
-             f"warm-up excluded; each row capped at {args.max_seconds:.0f} s.", "",
+             f"warm-up excluded; rows capped at {args.max_seconds:.0f} s (whole space: {args.whole_max_seconds:.0f} s).",
+             "",
              "| space | proxy | batch | cells (of asked) | networks computed | wall (s) | ms per network | NaN | "
              "Spearman vs accuracy | max rel. diff vs CPU | NaN pattern as CPU |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -134,8 +151,6 @@ def main(argv: list[str] | None = None) -> Path:
                      f"{r['wall_s']:.1f} | {r['ms_per_network']:.1f} | {r['nan']} | {r['spearman']:.3f} | "
                      f"{r['max_rel_diff_vs_cpu']:.1e} | {r['nan_agree_vs_cpu']} |")
     (args.out / "results.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
-    return args.out / "results.md"
 
 
 if __name__ == "__main__":
