@@ -80,13 +80,17 @@ def npz_batch(path: str | Path, task: Task, batch_size: int, seed: int = 0, spli
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ValueError(f"data file {str(path)!r} holds a single array, not an .npz archive: "
                          f"save it with np.savez(path, x_{split}=images[, y_{split}=labels])")
-    with archive:
-        key = f"x_{split}" if f"x_{split}" in archive else "x"
-        if key not in archive:
-            raise KeyError(f"{path} has no array 'x_{split}' or 'x' (it has {', '.join(archive.files)})")
-        images = archive[key]
-        label_key = key.replace("x", "y", 1)
-        labels = archive[label_key] if label_key in archive else None
+    try:
+        with archive:
+            key = f"x_{split}" if f"x_{split}" in archive else "x"
+            if key not in archive:
+                raise KeyError(f"{path} has no array 'x_{split}' or 'x' (it has {', '.join(archive.files)})")
+            images = archive[key]
+            label_key = key.replace("x", "y", 1)
+            labels = archive[label_key] if label_key in archive else None
+    except (ValueError, OSError, EOFError) as err:  # pickled objects, truncated or not a zip archive
+        raise ValueError(f"{path} is not a usable .npz of numeric arrays ({err}); nasearch never unpickles "
+                         "data files: save plain numeric arrays with numpy.savez") from None
     if images.ndim != 4:
         raise ValueError(f"{path}:{key} must be 4-dimensional images, got shape {images.shape}")
     if images.shape[1] not in (1, 3) and images.shape[-1] in (1, 3):

@@ -15,9 +15,10 @@ from nasearch.backends import BACKENDS, Backend, InlineBackend, ProcessBackend, 
 from nasearch.parallel import raw_many_on
 from nasearch.shard import merge_stores, parse_shard
 
-# below this many cells a pool of processes costs more to start than it saves (measured:
-# experiments/scale/threads.md), so the default runs them in this process
-MIN_CELLS_FOR_PROCESSES = 64
+# below this many cells (or experiment rounds) a pool of processes costs more to start than it
+# saves (a spawned worker imports torch: 10-30 s on a busy machine, experiments/scale/ray_speedup.md),
+# so the default runs them in this process
+MIN_CELLS_FOR_PROCESSES = 32
 
 
 def _whole(text: str) -> int:

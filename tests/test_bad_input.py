@@ -42,6 +42,16 @@ def _short(message: str, limit: int = 400) -> None:
     assert message and "Traceback" not in message and len(message) <= limit, message
 
 
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread, as every backend runs (two threads on a busy 2-core machine run ~40x slower)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 # --- parsers ---------------------------------------------------------------------------------------
 @FAST
 @given(st.text(max_size=120))

@@ -57,7 +57,7 @@ def test_bad_arguments_give_one_line_errors(capsys, args, message):
 
 def test_correlate_workers_versus_and_monotonicity(capsys, tmp_path):
     common = ["correlate", "--proxy", "nparams", "--sample", "40", "--seed", "2", "--json", "--batch-size", "8"]
-    _, serial, _ = run(capsys, *common, "--store", str(tmp_path / "a.sqlite"))
+    _, serial, _ = run(capsys, *common, "--store", str(tmp_path / "a.sqlite"), "--workers", "1")
     code, parallel, _ = run(capsys, *common, "--store", str(tmp_path / "b.sqlite"), "--workers", "2",
                             "--versus", "flops")
     assert code == 0

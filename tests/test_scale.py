@@ -7,6 +7,7 @@ import sqlite3
 
 import numpy as np
 import pytest
+import torch
 
 from nasearch import registry
 from nasearch.backends import InlineBackend, ProcessBackend, _bounded, make_backend
@@ -27,6 +28,15 @@ needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
                                reason="Ray is not installed (pip install 'nasearch[ray]')")
 needs_table = pytest.mark.skipif(importlib.util.find_spec("analognasbench") is None,
                                  reason="the embedded nb201-cifar10 benchmark needs analog-nasbench")
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread, as every backend runs (two threads on a busy 2-core machine run ~40x slower)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
 
 EXPERIMENT = """
 name = "scale"

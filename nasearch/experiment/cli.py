@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from nasearch.experiment.config import load_experiment
+from nasearch.experiment.config import combinations, load_experiment
 from nasearch.experiment.runner import run_experiment
 from nasearch.scale_cli import add_backend_args, backend_from_args, check_run_args
 
@@ -12,7 +12,7 @@ from nasearch.scale_cli import add_backend_args, backend_from_args, check_run_ar
 def _cmd_run(args: argparse.Namespace) -> int:
     check_run_args(args)
     config = load_experiment(args.experiment)
-    backend = backend_from_args(args)
+    backend = backend_from_args(args, len(combinations(config)) * config.rounds)  # few rounds: this process
     try:
         summary = run_experiment(config, store_path=args.store, resume=not args.restart, max_rounds=args.max_rounds,
                                  progress=not args.quiet, backend=backend, shard=args.shard)
