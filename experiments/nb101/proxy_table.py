@@ -65,6 +65,8 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--stem", type=int, default=128, help="stem channels (128: the benchmark's network)")
     parser.add_argument("--tag", default=None)
+    parser.add_argument("--epsinas-dtype", choices=["float32", "float64"], default="float32",
+                        help="float32 as the paper; float64 keeps the cells float32 loses to under/overflow")
     args = parser.parse_args()
     torch.set_num_threads(1)
     space = NB101Space(stem_channels=args.stem)
@@ -95,7 +97,10 @@ def main() -> None:
         rows["naslib_val_accuracy"] = list(valid)
     lines = []
     for name in [p.strip() for p in args.proxies.split(",") if p.strip()]:
-        proxy = registry.proxies.get(name, **CONFIG.get(name, {}))
+        config = dict(CONFIG.get(name, {}))
+        if name == "epsinas":
+            config["dtype"] = args.epsinas_dtype
+        proxy = registry.proxies.get(name, **config)
         scores, seconds = [], []
         for arch in archs:
             start = time.perf_counter()
