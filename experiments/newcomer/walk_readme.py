@@ -307,7 +307,8 @@ def _write(out: Path, done: list[Step], total: int, commit: str, started: dateti
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores shared with other work (load average "
         f"{load_start[0]:.1f} at the start, {load[0]:.1f} now), Python {platform.python_version()}; "
         f"started {started.strftime('%Y-%m-%d %H:%M UTC')}.",
-        f"Steps done: {len(done)} of {total}; total wall time {sum(s.seconds for s in done) / 60:.1f} min; "
+        f"Steps done: {sum(not s.verdict.startswith('RUNNING') for s in done)} of {total}"
+        f"{' (one running)' if done and done[-1].verdict.startswith('RUNNING') else ''}; total wall time {sum(s.seconds for s in done) / 60:.1f} min; "
         f"problems: {len(problems)}; skipped: {len(skipped)}.",
         "",
         "| # | README section | command | exit | wall s | longest silence s | verdict |",
