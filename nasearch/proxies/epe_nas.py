@@ -40,7 +40,7 @@ def input_jacobians(model: nn.Module, inputs: torch.Tensor) -> tuple[np.ndarray,
     x = inputs.detach().clone().requires_grad_(True)
     logits = forward_logits(model, x)
     (grad,) = torch.autograd.grad(logits.sum(), x)
-    return grad.reshape(grad.shape[0], -1).double().numpy(), int(logits.shape[-1])
+    return grad.reshape(grad.shape[0], -1).double().cpu().numpy(), int(logits.shape[-1])
 
 
 def class_statistic(rows: np.ndarray) -> float:
@@ -86,7 +86,7 @@ class EpeNas(Proxy):
     Config = EpeNasConfig
 
     def score(self, model: nn.Module, batch: Batch) -> float:
-        labels = require_labels(batch, self.name).numpy()
+        labels = require_labels(batch, self.name).cpu().numpy()
         jacobians, outputs = input_jacobians(model, batch.inputs)
         aggregation = self.config.aggregation
         if aggregation == "auto":

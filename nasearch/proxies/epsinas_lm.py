@@ -100,7 +100,7 @@ def plain_outputs(model: nn.Module, tokens: torch.Tensor, weights: Sequence[floa
                         layer.bias.fill_(w if bias == "constant" else 0.0)
             state = model.init_hidden(tokens.shape[0], w if hidden == "constant" else 0.0)
             last = model.layer_outputs(tokens, state)[-1]
-            outputs.append(last[..., 0].double().numpy())
+            outputs.append(last[..., 0].double().cpu().numpy())
     return outputs
 
 
@@ -135,6 +135,6 @@ class EpsinasLM(Proxy):
         else:
             with torch.no_grad():
                 out = model.constant_weight_hidden(tokens, cfg.weights, embedding, cfg.bias, cfg.hidden, dtype)
-            low, high = out[0].double().numpy(), out[1].double().numpy()
+            low, high = out[0].double().cpu().numpy(), out[1].double().cpu().numpy()
             self.last_method = "narrow"
         return epsinas_statistic(low.ravel(), high.ravel())

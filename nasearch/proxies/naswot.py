@@ -67,7 +67,7 @@ def collect_kernels(model: nn.Module, inputs: torch.Tensor, train_mode: bool | N
 
 def log_abs_det(kernel: torch.Tensor | np.ndarray) -> float:
     """log|det K|, NaN when K is singular or not finite."""
-    k = np.asarray(kernel, dtype=np.float64)
+    k = np.asarray(kernel.detach().cpu() if isinstance(kernel, torch.Tensor) else kernel, dtype=np.float64)
     if not np.all(np.isfinite(k)):
         return math.nan
     sign, logdet = np.linalg.slogdet(k)
