@@ -101,7 +101,7 @@ def test_readme_commands_run_through_the_entry_points(installed, monkeypatch, ca
     assert re.search(r"^  chain ", out, flags=re.M)
     table = re.findall(r"^\| (rs|rea|rea-warmup) \| ([\d.]+) ± [\d.]+ \| ([\d.]+) ± [\d.]+ \|", out, flags=re.M)
     assert [row[0] for row in table] == ["rs", "rea", "rea-warmup"]
-    assert "chain-example: 3 cells, 15 rounds run" in out
+    assert "chain-example: 3 combinations of benchmark, strategy and proxy; 15 rounds run" in out
     report = (installed / "chain-report" / "chain-example.md").read_text()
     claims = (("rs", "-", "RS"), ("rea", "-", "REA"), ("rea-warmup", "nparams", "REA + warm-up"))
     for strategy, proxy, readme_name in claims:  # the README's numbers are what the run gives
