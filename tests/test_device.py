@@ -95,4 +95,5 @@ def test_gpu_measure_script_runs_at_tiny_size_on_cpu(tmp_path):
     for proxy in ("epsinas", "naswot", "synflow"):
         assert f"| nb201 | {proxy} |" in text
     assert "| 0.0e+00 | True |" in text  # the CPU against itself: identical
-    assert (tmp_path / "results.csv").read_text().count("\n") == 4
+    rows = text.count("| nb201 |") + text.count("| nb101 |")  # NB101 rows where that space is installed
+    assert rows >= 3 and (tmp_path / "results.csv").read_text().count("\n") == 1 + rows

@@ -95,6 +95,6 @@ def test_a_store_of_another_layout_is_refused_not_misread(tmp_path):
 def test_cli_reports_an_unusable_store_in_one_line(tmp_path, capsys):
     path = tmp_path / "bad.sqlite"
     path.write_bytes(b"\x00garbage" * 100)
-    code = main(["correlate", "--proxy", "nparams", "--sample", "5", "--store", str(path), "--json"])
+    code = main(["correlate", "--proxy", "nparams", "--sample", "5", "--store", str(path), "--json", "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and "not a SQLite database" in err and "Traceback" not in err and len(err.splitlines()) == 1

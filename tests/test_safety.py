@@ -64,7 +64,7 @@ def test_the_package_never_unpickles_freely_nor_evaluates_data():
         for node, owner, name in _calls(ast.parse(path.read_text())):
             where = f"{path.relative_to(PACKAGE)}:{node.lineno}"
             keywords = {k.arg: k.value for k in node.keywords}
-            if name in ("eval", "exec") and owner == "":
+            if name in ("eval", "exec") and isinstance(node.func, ast.Name):  # model.eval() is no eval
                 problems.append(f"{where} {name}()")
             if owner in ("pickle", "cPickle", "dill", "marshal") and name in ("load", "loads"):
                 problems.append(f"{where} {owner}.{name}() (use a restricted Unpickler)")

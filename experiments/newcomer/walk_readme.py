@@ -124,6 +124,8 @@ def steps_of(readme: str) -> list[Step]:
         if language == "bash":
             steps += [Step(number, "bash", cmd, section, needs) for cmd, needs in bash_commands(body)]
         elif language == "python":
+            if body.lstrip().startswith('"""'):
+                continue  # the listing of a module file (its own tests check the file), not a snippet
             expected = None
             if number < len(blocks) and blocks[number][0] == "text":
                 expected = blocks[number][1]

@@ -36,3 +36,10 @@ def reinitialise(model: nn.Module, seed: int) -> None:
 def weight_layers(model: nn.Module) -> list[nn.Module]:
     """Convolution and linear layers, in module order (per-layer quantities come from these)."""
     return [m for m in model.modules() if isinstance(m, WEIGHT_LAYERS)]
+
+
+def device_of(model: nn.Module) -> torch.device:
+    """The device of the network's parameters (the CPU for a network without any)."""
+    for parameter in model.parameters():
+        return parameter.device
+    return torch.device("cpu")

@@ -85,7 +85,7 @@ def spectral_entropy(feature: torch.Tensor) -> float:
 
 
 def block_trainability(f_in: torch.Tensor, f_out: torch.Tensor) -> float:
-    v = torch.randint(0, 2, f_out.shape, dtype=f_out.dtype) * 2 - 1
+    v = torch.randint(0, 2, f_out.shape, dtype=f_out.dtype, device="cpu").to(f_out.device) * 2 - 1
     (u,) = torch.autograd.grad(f_out, f_in, grad_outputs=v, retain_graph=True)
     if u.shape == v.shape and bool(torch.equal(u, v)):
         return math.nan  # an identity block: AZ-NAS's -inf
@@ -100,7 +100,7 @@ def block_trainability(f_in: torch.Tensor, f_out: torch.Tensor) -> float:
 def _noise_features(model: nn.Module, batch: Batch, keep_graph: bool) -> list[torch.Tensor]:
     model = initialise(model, "kaiming_fan_in")
     model.train()
-    inputs = torch.randn(batch.inputs.shape)
+    inputs = torch.randn(batch.inputs.shape, device="cpu").to(batch.inputs.device)  # same draw on any device
     if keep_graph:
         inputs.requires_grad_(True)
     return block_features(model, inputs, keep_graph)

@@ -77,9 +77,9 @@ def draw_embedding(kind: str, shape: tuple[int, int], seed: int) -> torch.Tensor
     if kind.startswith("uniform_"):
         scale = float(kind.rsplit("_", 1)[1])
         low = 0.0 if "positive" in kind else -scale
-        return torch.rand(shape, generator=generator) * (scale - low) + low
+        return torch.rand(shape, generator=generator, device="cpu") * (scale - low) + low
     if kind.startswith("normal_"):
-        return torch.randn(shape, generator=generator) * float(kind.rsplit("_", 1)[1])
+        return torch.randn(shape, generator=generator, device="cpu") * float(kind.rsplit("_", 1)[1])
     raise ValueError(f"unknown embedding initialisation {kind!r}; choose one of {', '.join(EMBEDDINGS)}")
 
 

@@ -36,9 +36,9 @@ def random_crops(images: torch.Tensor, crop: int, samples: int) -> torch.Tensor:
     n, _, h, w = images.shape
     if crop > min(h, w):
         raise ValueError(f"crop {crop} is larger than the images ({h}x{w})")
-    which = torch.randint(0, n, (samples,))
-    top = torch.randint(0, h - crop + 1, (samples,))
-    left = torch.randint(0, w - crop + 1, (samples,))
+    which = torch.randint(0, n, (samples,), device="cpu")
+    top = torch.randint(0, h - crop + 1, (samples,), device="cpu")
+    left = torch.randint(0, w - crop + 1, (samples,), device="cpu")
     windows = images.unfold(2, crop, 1).unfold(3, crop, 1)  # (N, C, H', W', crop, crop)
     return windows[which, :, top, left].contiguous()  # (S, C, crop, crop)
 
@@ -59,7 +59,7 @@ def activation_codes(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
         for handle in handles:
             handle.remove()
     if not codes:
-        return torch.zeros((inputs.shape[0], 0), dtype=torch.bool)
+        return torch.zeros((inputs.shape[0], 0), dtype=torch.bool, device=inputs.device)
     return torch.cat(codes, dim=1)
 
 

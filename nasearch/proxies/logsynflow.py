@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from nasearch.interfaces import Batch, Config, Proxy
+from nasearch.proxies._modules import device_of
 from nasearch.proxies._grad import forward_logits, grads_or_zeros, layer_weights
 from nasearch.proxies._init import initialise
 from nasearch.proxies.synflow import linearised_copy
@@ -33,7 +34,7 @@ def logsynflow_once(model: nn.Module, image_shape: tuple[int, ...]) -> float:
     model = initialise(model, "kaiming_fan_out")
     net = linearised_copy(model)
     weights = layer_weights(net)
-    r = forward_logits(net, torch.ones((1, *image_shape), dtype=torch.float64)).sum()
+    r = forward_logits(net, torch.ones((1, *image_shape), dtype=torch.float64, device=device_of(net))).sum()
     grads = grads_or_zeros(r, weights)
     return math.fsum(float((w.detach() * torch.log1p(g)).sum()) for w, g in zip(weights, grads))
 

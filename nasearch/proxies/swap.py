@@ -39,7 +39,7 @@ def distinct_columns(codes: torch.Tensor) -> int:
     if codes.shape[1] == 0:
         return 0
     if codes.shape[0] <= 62:
-        bits = 2 ** torch.arange(codes.shape[0], dtype=torch.int64)
+        bits = 2 ** torch.arange(codes.shape[0], dtype=torch.int64, device=codes.device)
         return int(torch.unique(bits @ codes.to(torch.int64)).numel())
     return int(torch.unique(codes.T.to(torch.uint8), dim=0).shape[0])
 

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from nasearch.interfaces import Batch, Config, Proxy
+from nasearch.proxies._modules import device_of
 from nasearch.proxies._grad import forward_logits, grads_or_zeros, layer_weights
 from nasearch.proxies._modules import NORM_LAYERS
 from nasearch.registry import register_proxy
@@ -67,7 +68,7 @@ def synflow_lm_per_layer(model: nn.Module, seq_len: int) -> list[torch.Tensor]:
             if isinstance(module, nn.Embedding):
                 module.weight.fill_(1.0)
     weights = layer_weights(net)
-    r = forward_logits(net, torch.zeros((1, seq_len), dtype=torch.long)).sum()
+    r = forward_logits(net, torch.zeros((1, seq_len), dtype=torch.long, device=device_of(net))).sum()
     grads = grads_or_zeros(r, weights)
     return [(w.detach() * g).detach() for w, g in zip(weights, grads)]
 

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from nasearch.interfaces import Batch, Config, Proxy
+from nasearch.proxies._modules import device_of
 from nasearch.proxies._init import initialise
 from nasearch.registry import register_proxy
 
@@ -62,8 +63,9 @@ def zen_once(model: nn.Module, shape: tuple[int, ...], gamma: float) -> float:
     model = initialise(model, "normal")
     model.train()
     with torch.no_grad():
-        x = torch.randn(shape)
-        noise = torch.randn(shape)
+        device = device_of(model)  # draws on the CPU: same values on any device
+        x = torch.randn(shape, device="cpu").to(device)
+        noise = torch.randn(shape, device="cpu").to(device)
         clean = pre_pool_features(model, x)
         mixed = pre_pool_features(model, x + gamma * noise)
         diff = float((clean - mixed).abs().double().reshape(shape[0], -1).sum(1).mean())
