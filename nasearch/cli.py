@@ -27,7 +27,7 @@ from nasearch.scoring import ProxyError, ProxyScorer
 from nasearch.store import ScoreStore, default_store_path
 from nasearch.tables.presets import preset_names
 from nasearch.tables.scorer import TableScorer
-from nasearch.summary import budget_table, mean_std_at, plot_best_accuracy
+from nasearch.report import budget_table, mean_std_at, plot_best_accuracy
 
 DEFAULT_DATA = "grey"
 PROXY_HELP = (

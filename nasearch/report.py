@@ -1,4 +1,6 @@
-"""Reports of stored experiment results: plots like the papers' figures and Markdown tables.
+"""Reports of search results: plots like the papers' figures and Markdown tables, for stored
+experiment rows and for search rounds held in memory (``nasearch search``, the main job), through
+the same statistics and curves (one reporting path).
 
 For every experiment and benchmark: one figure with a panel per proxy, showing for each
 strategy the median over rounds of the test accuracy of the best-validation cell found so far
@@ -13,9 +15,12 @@ import csv
 import math
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from nasearch.loop import SearchResult
 
 
 def load_results(results_source: str | Path, store_path: str | Path | None = None
@@ -246,3 +251,67 @@ def write_report(results_source: str | Path, out_dir: str | Path, store_path: st
         written.append(md)
         written.append(write_csv(rows, out / f"{name}_runs.csv"))
     return written
+
+
+# --- search results held in memory (``nasearch search``, the main job) ---------------------------
+# The same statistics and curves as stored experiment rows: each SearchResult is read as a row.
+
+def _rows(rounds: Sequence["SearchResult"]) -> list[dict[str, Any]]:
+    return [{"round": i, "trajectory": {"best_test": [p.best_test for p in r.trajectory]}}
+            for i, r in enumerate(rounds)]
+
+
+def mean_std_at(rounds: Sequence["SearchResult"], budget: int) -> tuple[float, float]:
+    """Mean and population std over rounds of the best test accuracy after ``budget`` trained."""
+    mean, std, _ = mean_std([best_test_at(row, budget) for row in _rows(rounds)])
+    return mean, std
+
+
+def budget_table(results: Mapping[str, Sequence["SearchResult"]], budgets: Sequence[int]) -> str:
+    """Markdown table: one row per strategy, mean ± std of the best test accuracy at each budget."""
+    header = "| strategy | " + " | ".join(f"{b} trained" for b in budgets) + " |"
+    lines = [header, "|" + "---|" * (len(budgets) + 1)]
+    for name, rounds in results.items():
+        lines.append(f"| {name} | " + " | ".join(fmt(*mean_std_at(rounds, b)) for b in budgets) + " |")
+    return "\n".join(lines)
+
+
+def plot_best_accuracy(results: Mapping[str, Sequence[SearchResult]], path: str | Path, title: str = "",
+                       ylim: tuple[float, float] | None = None) -> Path:
+    """Median and 25–75% band of the best test accuracy against trained architectures.
+
+    Curves often coincide (RS and REA share their first 64 cells), so each has its own line
+    style and markers placed at staggered positions: every curve stays visible."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    styles = ("-", "--", "-.", ":")
+    markers = ("o", "s", "^", "D", "v", "P")
+    for number, (name, rounds) in enumerate(results.items()):
+        x, matrix = _curves_trained(_rows(rounds))
+        budget = len(x)
+        q25, median, q75 = np.nanpercentile(matrix, [25, 50, 75], axis=0)
+        # markers at log-spaced positions, each curve its own share of them, so coinciding curves show all
+        spots = np.unique(np.geomspace(1, budget, 12 * len(results)).astype(int)) - 1
+        line, = ax.plot(x, median, styles[number % len(styles)], label=name, linewidth=2.2 - 0.4 * (number % 4),
+                        marker=markers[number % len(markers)], markevery=[int(i) for i in spots[number::len(results)]],
+                        markersize=5)
+        ax.fill_between(x, q25, q75, alpha=0.15, color=line.get_color())
+    ax.set_xscale("log")
+    ax.set_xlabel("trained architectures")
+    ax.set_ylabel("test accuracy of best-validation cell (%)")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="lower right", title="median; band: 25–75% of rounds", title_fontsize="small")
+    if title:
+        ax.set_title(title)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return path

@@ -224,7 +224,7 @@ def test_plot_keeps_coinciding_curves_visible(tmp_path, monkeypatch):
     from nasearch.benchmarks import FunctionBenchmark
     from nasearch.interfaces import TrainResult
     from nasearch.loop import run_search
-    from nasearch.summary import plot_best_accuracy
+    from nasearch.report import plot_best_accuracy
 
     space = registry.spaces.get("nb201")
     bench = FunctionBenchmark(lambda a: TrainResult(float(len(a.text) % 7), float(len(a.text) % 7)))

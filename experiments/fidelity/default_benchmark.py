@@ -38,7 +38,7 @@ from nasearch.benchmarks.nb201_200ep import official_index, accuracy_table  # no
 from nasearch.metrics import correlate  # noqa: E402
 from nasearch.tables.scorer import TableScorer  # noqa: E402
 from nasearch.spaces.nb201 import NB201Space  # noqa: E402
-from nasearch.summary import budget_table, mean_std_at  # noqa: E402
+from nasearch.report import budget_table, mean_std_at  # noqa: E402
 
 SPACE = NB201Space()
 STRATEGIES = ("rs", "rs-warmup", "rea", "rea-warmup")

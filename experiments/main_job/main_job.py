@@ -25,7 +25,7 @@ from nasearch import progress, registry
 from nasearch.api import make_scorer, make_space, run_rounds
 from nasearch.parallel import score_architectures
 from nasearch.store import ScoreStore
-from nasearch.summary import budget_table, plot_best_accuracy
+from nasearch.report import budget_table, plot_best_accuracy
 
 STRATEGIES = ("rs", "rs-warmup", "rea", "rea-warmup")
 BUDGETS = (10, 50, 100, 300)

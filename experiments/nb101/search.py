@@ -39,7 +39,7 @@ from nasearch.scoring import ProxyScorer  # noqa: E402
 from nasearch.spaces.nb101 import NB101Space  # noqa: E402
 from nasearch.spaces.nb101_graph import prune  # noqa: E402
 from nasearch.spaces.nb101_network import count_parameters  # noqa: E402
-from nasearch.summary import budget_table, plot_best_accuracy  # noqa: E402
+from nasearch.report import budget_table, plot_best_accuracy  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
 STRATEGIES = ("rs", "rs-warmup", "rea", "rea-warmup")
