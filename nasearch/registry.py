@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import warnings
 from importlib.metadata import entry_points
 from typing import Any, Callable, Generic, TypeVar
 
@@ -31,6 +32,7 @@ class Registry(Generic[T]):
         self.group = f"nasearch.{kind}"
         self._builtin_modules = builtin_modules
         self._classes: dict[str, type[T]] = {}
+        self._broken: dict[str, str] = {}  # plug-in name -> why its entry point failed to load
         self._loaded = False
 
     def register(self, name: str) -> Callable[[type[T]], type[T]]:
@@ -65,7 +67,13 @@ class Registry(Generic[T]):
         for ep in entry_points(group=self.group):
             if ep.name in self._classes:
                 continue
-            cls = ep.load()
+            try:
+                cls = ep.load()
+            except Exception as err:  # one broken plug-in must not break every command
+                self._broken[ep.name] = (f"{self.noun} {ep.name!r} (entry point {ep.value!r} of group {self.group}) "
+                                         f"could not be loaded: {type(err).__name__}: {err}")
+                warnings.warn(self._broken[ep.name] + "; it is skipped", stacklevel=2)
+                continue
             self.register(ep.name)(cls)
 
     def available(self) -> list[str]:
@@ -77,6 +85,8 @@ class Registry(Generic[T]):
         try:
             return self._classes[name]
         except KeyError:
+            if name in self._broken:
+                raise KeyError(self._broken[name]) from None
             close = difflib.get_close_matches(name, self._classes, n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise KeyError(

@@ -244,3 +244,17 @@ def test_long_modules_say_why_they_are_long():
         if len(lines) > 400:
             doc = ast.get_docstring(ast.parse(path.read_text())) or ""
             assert "long" in doc.lower(), f"{path.relative_to(PACKAGE.parent)} has {len(lines)} lines and no reason"
+
+
+def test_a_broken_plug_in_is_skipped_with_a_message_naming_it(monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    broken = EntryPoint("broken", "no_such_package.proxies:Thing", "nasearch.proxies")
+    monkeypatch.setattr("nasearch.registry.entry_points", lambda group: [broken] if group == "nasearch.proxies" else [])
+    monkeypatch.setattr(registry.proxies, "_loaded", False)
+    monkeypatch.setattr(registry.proxies, "_broken", {})
+    with pytest.warns(UserWarning, match="'broken' .*no_such_package.proxies:Thing.* could not be loaded"):
+        names = registry.proxies.available()
+    assert "naswot" in names and "broken" not in names  # every other part still works
+    with pytest.raises(KeyError, match="entry point 'no_such_package.proxies:Thing'"):
+        registry.proxies.get_class("broken")
