@@ -196,6 +196,13 @@ def cmd_correlate(args: argparse.Namespace) -> int:
 def _search_rounds(args: argparse.Namespace, strategy: str, benchmark: Benchmark, scorer) -> list:
     options = _options(args.strategy_option, "strategy")
     strategy_cls = registry.strategies.get_class(strategy)
+    names = [s.strip() for s in args.strategy.split(",") if s.strip()]
+    if len(names) > 1:  # with several strategies, each takes the options it knows
+        known = {k for n in names for k in registry.strategies.get_class(n).Config.model_fields}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise CliError(f"strategy option(s) {', '.join(unknown)} belong to none of {', '.join(names)}")
+        options = {k: v for k, v in options.items() if k in strategy_cls.Config.model_fields}
     if "pool" in strategy_cls.Config.model_fields and args.pool is not None:
         options.setdefault("pool", args.pool)
     if strategy_cls.needs_proxy and scorer is None:

@@ -258,3 +258,12 @@ def test_a_broken_plug_in_is_skipped_with_a_message_naming_it(monkeypatch):
     assert "naswot" in names and "broken" not in names  # every other part still works
     with pytest.raises(KeyError, match="entry point 'no_such_package.proxies:Thing'"):
         registry.proxies.get_class("broken")
+
+
+def test_strategy_options_go_to_the_strategies_that_know_them(capsys):
+    assert main(["search", "--strategy", "rs,rea", "--strategy-option", "population=8", "--budget", "12",
+                 "--rounds", "1", "--no-store", "--json", "--quiet"]) == 0
+    assert set(json.loads(capsys.readouterr().out)) == {"rs", "rea"}
+    assert main(["search", "--strategy", "rs,rea", "--strategy-option", "populaton=8", "--rounds", "1",
+                 "--no-store", "--quiet"]) == 2
+    assert "populaton belong to none of rs, rea" in capsys.readouterr().err
