@@ -39,7 +39,7 @@ def search_space_for(space: SearchSpace, benchmark: Benchmark) -> SearchSpace:
         return space
     from nasearch.spaces.pool import PoolSpace
 
-    return PoolSpace(space, listed, getattr(space, "quick_edit_distance", None))
+    return PoolSpace(space, listed, space.pool_distance)
 
 
 def sample_architectures(space: SearchSpace, benchmark: Benchmark, n: int | None, seed: int) -> list[Architecture]:

@@ -198,6 +198,11 @@ class SearchSpace(ABC):
         CSV/JSON tables are read by ``TableBenchmark`` for every space."""
         return None
 
+    def pool_distance(self, a: Architecture, b: Architecture) -> int:
+        """The distance a search restricted to a pool of cells ranks neighbours by (default:
+        ``edit_distance``; a space whose exact distance is costly may give a cheaper one)."""
+        return self.edit_distance(a, b)
+
     @property
     def is_finite(self) -> bool:
         """Whether ``enumerate`` lists every cell."""
