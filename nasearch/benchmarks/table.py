@@ -26,15 +26,7 @@ from nasearch.architecture import Architecture
 from nasearch.interfaces import Benchmark, SearchSpace, Task, TrainResult, get_task
 from nasearch.registry import DEFAULT_SPACE, register_benchmark, spaces
 from nasearch.messages import few
-
-
-def _float(value: Any) -> float:
-    if value is None or value == "":
-        return math.nan
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{value!r} is not a number") from None
+from nasearch.tables.scorer import table_number
 
 
 _TABLE_CACHE: dict[tuple, dict[str, TrainResult]] = {}
@@ -87,9 +79,9 @@ def _parse_table(path: Path, space: SearchSpace, arch_column: str, valid_column:
     for number, row in enumerate(rows, start=1):
         try:
             arch = space.parse(str(row[arch_column]))
-            valid = _float(row[valid_column])
-            test = _float(row[test_column]) if test_column else valid
-            cost = _float(row[cost_column]) if cost_column else math.nan
+            valid = table_number(row[valid_column])
+            test = table_number(row[test_column]) if test_column else valid
+            cost = table_number(row[cost_column]) if cost_column else math.nan
         except ValueError as err:
             raise ValueError(f"{path}, row {number}: {err}") from None
         results[arch.text] = TrainResult(valid, test, cost)

@@ -72,7 +72,8 @@ class TableFingerprint:
     fingerprint: str
 
 
-def _float(value: Any) -> float:
+def table_number(value: Any) -> float:
+    """A table cell as a float: empty or missing is NaN, anything else must be a number."""
     if value is None or value == "":
         return math.nan
     try:
@@ -84,8 +85,8 @@ def _float(value: Any) -> float:
 def _value(cell: Any) -> tuple[float, float]:
     """(score, published seconds or NaN) from a CSV string, a number or a NASLib {score, time}."""
     if isinstance(cell, dict):
-        return _float(cell.get("score")), _float(cell.get("time"))
-    return _float(cell), math.nan
+        return table_number(cell.get("score")), table_number(cell.get("time"))
+    return table_number(cell), math.nan
 
 
 def _csv_rows(path: Path, column: str, arch_column: str | None) -> list[Row]:
