@@ -114,17 +114,18 @@ def make_benchmark(space: SearchSpace, spec: "str | BenchmarkSpec | dict[str, An
 
 def make_scorer(space: SearchSpace, task: Task, proxy: str, proxy_config: dict[str, Any] | None = None,
                 data: str = "grey", batch_size: int = 256, data_seed: int = 0, proxy_seed: int = 0,
-                store: ScoreStore | None = None) -> "ProxyScorer | TableScorer | EnsembleScorer":
+                store: ScoreStore | None = None, device: str | None = None) -> "ProxyScorer | TableScorer | EnsembleScorer":
     """A ProxyScorer for ``proxy`` with a minibatch from ``data`` (grey|uniform|normal|path.npz), or,
     for ``table:PRESET`` / ``table:PATH:COLUMN``, the TableScorer of that table (see
     ``nasearch.tables.presets.table_from_spec``; the data and seed options are then unused), or,
-    for ``a+b+c`` or a preset such as ``az_nas``, the ``EnsembleScorer`` of those proxies (rank-combined)."""
+    for ``a+b+c`` or a preset such as ``az_nas``, the ``EnsembleScorer`` of those proxies (rank-combined).
+    ``device`` (cpu, cuda, cuda:N; default the CPU) is where computed proxies run."""
     from nasearch.data import load_batch
     from nasearch.ensemble import ensemble_scorer
     from nasearch.tables.presets import table_from_spec
 
     ensemble = ensemble_scorer(proxy, lambda name: make_scorer(space, task, name, None, data, batch_size, data_seed,
-                                                               proxy_seed, store), space)
+                                                               proxy_seed, store, device), space)
     if ensemble is not None:
         if proxy_config:
             raise ValueError(f"{proxy} is an ensemble: set its components' options through the Python API "
@@ -139,7 +140,7 @@ def make_scorer(space: SearchSpace, task: Task, proxy: str, proxy_config: dict[s
         raise ValueError(f"batch size must be positive, got {batch_size}")
     proxy_obj = registry.proxies.get(proxy, **(proxy_config or {}))
     batch = load_batch(data, task, batch_size, seed=data_seed)
-    return ProxyScorer(space, proxy_obj, task, batch, store=store, seed=proxy_seed)
+    return ProxyScorer(space, proxy_obj, task, batch, store=store, seed=proxy_seed, device=device)
 
 
 def table_file_scorer(space: SearchSpace, path: str, column: str, key_column: str | None = None,

@@ -68,6 +68,7 @@ class _Block:
     keys: list[str]
     known: dict[str, float]
     tasks_left: int
+    shown: int = 0  # cells of this block already counted on the progress bar
 
 
 def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, archs: Iterable[Architecture],
@@ -107,6 +108,7 @@ def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, arch
             blocks.append(_Block(block, keys, known, len(groups)))
             yield from groups
 
+    backend.prepare(job)  # workers started (and announced) before the bar is drawn
     if total is None and hasattr(archs, "__len__"):
         total = len(archs)  # type: ignore[arg-type]
     bar = tqdm(desc=proxy.name, unit="arch", disable=not progress, total=total, file=sys.stderr,
@@ -115,7 +117,7 @@ def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, arch
     def finished() -> Iterator[tuple[Architecture, float]]:
         while blocks and blocks[0].tasks_left == 0:
             block = blocks.popleft()
-            bar.update(len(block.archs))
+            bar.update(len(block.archs) - block.shown)
             for arch, key in zip(block.archs, block.keys):
                 yield arch, block.known[key]
 
@@ -129,6 +131,9 @@ def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, arch
             head = blocks[0]
             head.known.update((k, v) for k, v, _ in results)
             head.tasks_left -= 1
+            if head.tasks_left:  # the bar moves with every task, not only with every block of cells
+                bar.update(len(results))
+                head.shown += len(results)
             yield from finished()
         yield from finished()
     finally:

@@ -68,8 +68,12 @@ def backend_from_args(args: argparse.Namespace, items: int | None = None) -> Bac
             workers = 1 if small else default_workers()
         if workers == 1:
             return InlineBackend(args.threads or 1)
-        return ProcessBackend(workers, args.threads or 1)
-    return make_backend("ray", workers, args.address, args.threads or 1)
+        return ProcessBackend(workers, args.threads or 1, announce=not getattr(args, "quiet", False))
+    from nasearch import progress
+
+    where = f"joining the Ray cluster at {args.address}" if args.address else "starting a local Ray instance"
+    with progress.step(where, not getattr(args, "quiet", False)):
+        return make_backend("ray", workers, args.address, args.threads or 1)
 
 
 def on_device(scorer, device: str | None):

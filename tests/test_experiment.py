@@ -199,3 +199,44 @@ def test_a_changed_score_table_is_a_new_combination(tmp_path):
     summary = run_experiment_file(path)
     # rs needs no proxy: its 3 rounds stand; the 6 rounds scored with the old table are redone
     assert (summary.rounds_run, summary.rounds_skipped) == (6, 3)
+
+
+COMPUTED = """
+name = "on-a-device"
+rounds = 1
+budget = 3
+device = "{device}"
+
+[data]
+batch_size = 4
+
+[[proxies]]
+name = "nparams"
+
+[[strategies]]
+name = "pool-top"
+config = {{ pool = 3 }}
+"""
+
+
+def test_the_device_is_an_experiment_setting_that_the_cli_overrides(tmp_path, capsys):
+    from nasearch.cli import main
+
+    with pytest.raises(ValueError, match="device must be cpu, cuda or cuda:N, got 'gpu'"):
+        load_experiment(write_experiment(tmp_path / "bad", COMPUTED.format(device="gpu")))
+    path = write_experiment(tmp_path / "cpu", COMPUTED.format(device="cpu"))
+    assert load_experiment(path).device == "cpu"
+    assert main(["run", str(path), "--quiet", "--store", str(tmp_path / "r.sqlite"), "--device", "cpu"]) == 0
+    assert main(["run", str(path), "--quiet", "--restart", "--store", str(tmp_path / "r.sqlite"),
+                 "--device", "tpu"]) == 2
+    assert "device must be cpu, cuda or cuda:N, got 'tpu'" in capsys.readouterr().err
+
+
+def test_a_cuda_experiment_on_a_machine_without_one_says_so(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU: the refusal is for machines without one")
+    path = write_experiment(tmp_path, COMPUTED.format(device="cuda"))
+    with pytest.raises(ValueError, match="sees no CUDA GPU"):
+        run_experiment_file(path, store_path=tmp_path / "r.sqlite")

@@ -77,6 +77,50 @@ def test_process_backend_scores_equal_inline_and_only_the_driver_writes(tmp_path
     assert len(store.seconds(key)) == len({a.text for a in ARCHS})  # naswot is not isomorphism-invariant
 
 
+def _tagged(shared, item):
+    import os
+
+    return shared, item, os.getpid()
+
+
+def _fail_on_three(shared, item):
+    if item == 3:
+        raise ValueError("item three")
+    return item
+
+
+def test_one_process_pool_serves_every_map_each_with_its_own_shared_value():
+    with ProcessBackend(2) as backend:
+        first = list(backend.map(_tagged, "a", range(6)))
+        abandoned = backend.map(_tagged, "b", range(50))
+        assert next(abandoned)[:2] == ("b", 0)
+        abandoned.close()  # a caller that stops early: what is queued is cancelled, the pool stays
+        with pytest.raises(ValueError, match="item three"):
+            list(backend.map(_fail_on_three, None, range(6)))
+        second = list(backend.map(_tagged, {"c": 1}, range(6)))
+        assert backend.pools_started == 1
+        workers = set(backend._pool._processes)
+    assert [(s, i) for s, i, _ in first] == [("a", i) for i in range(6)]
+    assert [(s, i) for s, i, _ in second] == [({"c": 1}, i) for i in range(6)]
+    assert {pid for *_, pid in first + second} <= workers and len(workers) == 2  # the same two processes
+    assert backend._pool is None  # the with block closed it
+
+
+def test_a_killed_worker_is_replaced_by_a_fresh_pool():
+    import os
+    import signal
+
+    backend = ProcessBackend(2)
+    try:
+        pids = {pid for *_, pid in backend.map(_tagged, 0, range(4))}
+        os.kill(next(iter(pids)), signal.SIGKILL)
+        results = list(backend.map(_tagged, 1, range(4)))
+        assert [(s, i) for s, i, _ in results] == [(1, i) for i in range(4)]
+        assert backend.pools_started == 2
+    finally:
+        backend.close()
+
+
 def test_bounded_in_flight_keeps_order_and_laziness():
     pulled, submitted = [], []
 

@@ -11,6 +11,7 @@ An experiment file is TOML (read with the standard library, validated by pydanti
     seed = 0
     store = "results.sqlite"  # relative to the file; default: the score store
     distinct_networks = false  # true: cells of one network (same canonical key) are trained/scored once
+    device = "cpu"          # where computed proxies run: cpu | cuda | cuda:N (`nasearch run --device` overrides)
 
     [data]                  # minibatch of computed proxies (e.g. epsinas)
     source = "grey"         # grey | uniform | normal | path of an .npz file
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,6 +46,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from nasearch.factory import BenchmarkSpec, benchmark_spec
 from nasearch.messages import pydantic_message
 from nasearch.registry import DEFAULT_SPACE
+
+
+def device_name(value: str) -> str:
+    """``value`` if it names a torch device of the form cpu, cuda or cuda:N. Only the form is
+    checked here: a driver without a GPU may send rounds to GPU workers, where the device is
+    resolved."""
+    if re.fullmatch(r"cpu|cuda(:\d+)?", value) is None:
+        raise ValueError(f"device must be cpu, cuda or cuda:N, got {value!r}")
+    return value
 
 
 class _Spec(BaseModel):
@@ -119,6 +130,7 @@ class ExperimentConfig(_Spec):
     budget: int = Field(ge=1)
     seed: int = 0
     proxy_seed: int = 0  # random initialisation of computed proxies
+    device: str = Field("cpu", description="torch device of computed proxies: cpu, cuda or cuda:N (on the workers)")
     data: DataSpec = DataSpec()
     store: str | None = None
     report_budgets: list[int] = Field(default_factory=list)
@@ -133,6 +145,11 @@ class ExperimentConfig(_Spec):
         if self.root is None or Path(name).is_absolute():
             return name
         return str(Path(self.root) / name)
+
+    @field_validator("device")
+    @classmethod
+    def _device_name(cls, value: str) -> str:
+        return device_name(value)
 
     @field_validator("benchmarks", mode="before")
     @classmethod

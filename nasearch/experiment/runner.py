@@ -61,7 +61,7 @@ def combination_scorer(spec: ProxySpec, config: ExperimentConfig, benchmark: Ben
     space = spaces.get(config.space)
     file = spec.file_for(benchmark_label)
     key = json.dumps([spec.model_dump(), file, benchmark.task.name, config.data.model_dump(), config.proxy_seed,
-                      str(store)], sort_keys=True)
+                      config.device, str(store)], sort_keys=True)
     if key not in _SCORERS:
         if spec.table is not None:
             scorer: Scorer = make_scorer(space, benchmark.task, f"table:{spec.table}")
@@ -73,7 +73,7 @@ def combination_scorer(spec: ProxySpec, config: ExperimentConfig, benchmark: Ben
             if source not in ("grey", "uniform", "normal"):
                 source = config.resolve(source)
             scorer = make_scorer(space, benchmark.task, spec.name, spec.config, source, config.data.batch_size,
-                                 config.data.seed, config.proxy_seed, store)
+                                 config.data.seed, config.proxy_seed, store, config.device)
         _SCORERS[key] = scorer
     return _SCORERS[key]
 
