@@ -16,7 +16,8 @@ sys.path.insert(0, str(ROOT / "experiments" / "newcomer"))
 from walk_readme import bash_commands, readme_blocks, steps_of  # noqa: E402
 
 TEXT = README.read_text()
-SNIPPETS = [s for s in steps_of(TEXT) if s.kind == "python"]
+# a snippet marked "# needs reference data" (the AutoML one) runs in test_readme_automl.py, with the data
+SNIPPETS = [s for s in steps_of(TEXT) if s.kind == "python" and s.needs is None]
 COMMANDS = [s for s in steps_of(TEXT) if s.kind == "bash"]
 
 
@@ -36,6 +37,12 @@ def test_each_python_snippet_runs_alone_and_prints_what_the_readme_says(snippet,
     if snippet.expected_output is not None:
         expected = [line.rstrip() for line in snippet.expected_output.strip().splitlines()]
         assert [line.rstrip() for line in out.strip().splitlines()][-len(expected):] == expected
+
+
+def test_the_only_snippet_needing_reference_data_is_the_automl_one_run_elsewhere():
+    marked = [s for s in steps_of(TEXT) if s.kind == "python" and s.needs is not None]
+    assert [s.needs for s in marked] == ["reference data"] and "StrategySampler" in marked[0].text
+    assert "```python automl\n" + marked[0].text in TEXT  # the block test_readme_automl.py executes
 
 
 def test_every_snippet_that_shows_output_is_checked():
@@ -103,5 +110,7 @@ def test_documented_commands_write_outside_experiments():
 
 def test_bash_commands_parse_heredocs_and_continuations():
     commands = bash_commands("# c\nnasearch a \\\n  --b 1\ncat > f <<'X'\nx\n# not a comment\nX\n# needs reference data\nnasearch c\n")
-    assert commands == [("nasearch a \\\n  --b 1", False), ("cat > f <<'X'\nx\n# not a comment\nX", False),
-                        ("nasearch c", True)]
+    assert commands == [("nasearch a \\\n  --b 1", None), ("cat > f <<'X'\nx\n# not a comment\nX", None),
+                        ("nasearch c", "reference data")]
+    assert bash_commands("# needs a CUDA GPU and a CUDA build of torch (x)\nnasearch d\n") == \
+        [("nasearch d", "a CUDA GPU and a CUDA build of torch")]

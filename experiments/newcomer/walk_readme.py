@@ -45,6 +45,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 NEEDS_DATA = "# needs reference data"
+NEEDS = "# needs "  # "# needs a CUDA GPU ...", "# needs a SLURM cluster ...": not run in the walk
 HEAD_LINES = 8
 
 
@@ -54,9 +55,13 @@ class Step:
     kind: str  # "bash" or "python"
     text: str
     section: str
-    needs_data: bool = False
+    needs: str | None = None  # what the README says the command needs beyond a plain install
     expected_output: str | None = None
     rc: int | None = None
+
+    @property
+    def needs_data(self) -> bool:
+        return self.needs == "reference data"
     seconds: float = 0.0
     longest_silence: float = 0.0
     output_head: list[str] = field(default_factory=list)
@@ -74,7 +79,7 @@ def readme_blocks(readme: str) -> list[tuple[str, str, str]]:
         line = lines[i]
         if line.startswith("#") and not line.startswith("#!"):
             section = line.lstrip("#").strip()
-        match = re.match(r"^```(\w*)\s*$", line)
+        match = re.match(r"^```(\w*)(?:\s+[\w-]+)*\s*$", line)  # "```python automl": language python
         if match:
             body = []
             i += 1
@@ -86,10 +91,11 @@ def readme_blocks(readme: str) -> list[tuple[str, str, str]]:
     return blocks
 
 
-def bash_commands(body: str) -> list[tuple[str, bool]]:
-    """(command, needs reference data) for each command of a bash block."""
+def bash_commands(body: str) -> list[tuple[str, str | None]]:
+    """(command, what it needs) for each command of a bash block: a ``# needs ...`` comment marks
+    the commands after it in the block ("reference data", or e.g. "a CUDA GPU and ...")."""
     commands = []
-    needs_data = False
+    needs: str | None = None
     lines = body.split("\n")
     i = 0
     while i < len(lines):
@@ -99,7 +105,10 @@ def bash_commands(body: str) -> list[tuple[str, bool]]:
         if not stripped:
             continue
         if stripped.startswith("#"):
-            needs_data = needs_data or stripped.lower().startswith(NEEDS_DATA)
+            if stripped.lower().startswith(NEEDS_DATA):
+                needs = "reference data"
+            elif stripped.lower().startswith(NEEDS) and needs is None:
+                needs = stripped[len(NEEDS):].split(":")[0].split("(")[0].strip()
             continue
         command = [line]
         while command[-1].rstrip().endswith("\\") and i < len(lines):
@@ -113,7 +122,7 @@ def bash_commands(body: str) -> list[tuple[str, bool]]:
                 i += 1
                 if lines[i - 1].strip() == tag:
                     break
-        commands.append(("\n".join(command), needs_data))
+        commands.append(("\n".join(command), needs))
     return commands
 
 
@@ -129,7 +138,13 @@ def steps_of(readme: str) -> list[Step]:
             expected = None
             if number < len(blocks) and blocks[number][0] == "text":
                 expected = blocks[number][1]
-            steps.append(Step(number, "python", body, section, expected_output=expected))
+            first = body.lstrip().split("\n", 1)[0].strip()
+            needs = None
+            if first.lower().startswith(NEEDS_DATA):
+                needs = "reference data"
+            elif first.lower().startswith(NEEDS):
+                needs = first[len(NEEDS):].split(":")[0].split("(")[0].strip()
+            steps.append(Step(number, "python", body, section, needs=needs, expected_output=expected))
     return steps
 
 
@@ -241,6 +256,10 @@ def walk(out: Path, warm_rerun: bool, timeout: float, keep: bool, skip: str | No
             step.verdict = f"SKIPPED in this walk (--skip {skip!r}); not run"
             _write(out, steps[:number], len(steps), commit, started, load_start, clone)
             continue
+        if step.needs is not None and not step.needs_data:
+            step.verdict = f"NOT RUN: the README marks it as needing {step.needs}"
+            _write(out, steps[:number], len(steps), commit, started, load_start, clone)
+            continue
         if step.kind == "python":
             snippet = root / f"snippet_{step.block}.py"
             snippet.write_text(step.text)
@@ -274,8 +293,11 @@ def walk(out: Path, warm_rerun: bool, timeout: float, keep: bool, skip: str | No
 def _verdict(step: Step, output: bytes) -> str:
     text = output.decode(errors="replace")
     problems = []
-    if step.needs_data:
-        lines = [line for line in text.replace("\r", "\n").splitlines() if line.strip()]
+    lines = [line for line in text.replace("\r", "\n").splitlines() if line.strip()]
+    if step.needs_data and step.kind == "python":  # the API raises; its message must say what is missing
+        if step.rc == 0 or not lines or "NASEARCH_DATA_DIR" not in lines[-1]:
+            problems.append("expected an exception naming the missing reference data (NASEARCH_DATA_DIR)")
+    elif step.needs_data:
         if step.rc != 2 or not lines or "error:" not in lines[-1]:
             problems.append("expected a one-line error (exit 2): a fresh clone has no reference data")
     elif step.rc != 0:
@@ -285,14 +307,15 @@ def _verdict(step: Step, output: bytes) -> str:
         got = [line.rstrip() for line in text.strip().splitlines()]
         if got[-len(expected):] != expected:
             problems.append("output differs from the README's")
-    if "Traceback (most recent call last)" in text:
+    if "Traceback (most recent call last)" in text and not (step.needs_data and step.kind == "python"):
         problems.append("a traceback in the output")
     if step.wrote_experiments:
         problems.append(f"wrote inside experiments/: {', '.join(step.wrote_experiments[:5])}")
     if problems:
         return "PROBLEM: " + "; ".join(problems)
     if step.needs_data:
-        return "ok (needs reference data: stopped with a one-line error, as the README says)"
+        return ("ok (needs reference data: stopped with " + ("an exception naming it" if step.kind == "python"
+                else "a one-line error") + ", as the README says)")
     return "ok" + (" (output as in the README)" if step.expected_output is not None else "")
 
 
@@ -301,6 +324,7 @@ def _write(out: Path, done: list[Step], total: int, commit: str, started: dateti
     load = os.getloadavg()
     problems = [s for s in done if s.verdict.startswith("PROBLEM")]
     skipped = [s for s in done if s.verdict.startswith("SKIPPED")]
+    not_run = [s for s in done if s.verdict.startswith("NOT RUN")]
     lines = [
         "# A fresh clone walked with only the README",
         "",
@@ -311,7 +335,8 @@ def _write(out: Path, done: list[Step], total: int, commit: str, started: dateti
         f"started {started.strftime('%Y-%m-%d %H:%M UTC')}.",
         f"Steps done: {sum(not s.verdict.startswith('RUNNING') for s in done)} of {total}"
         f"{' (one running)' if done and done[-1].verdict.startswith('RUNNING') else ''}; total wall time {sum(s.seconds for s in done) / 60:.1f} min; "
-        f"problems: {len(problems)}; skipped: {len(skipped)}.",
+        f"problems: {len(problems)}; skipped: {len(skipped)}; not run (the README marks them as needing a GPU, "
+        f"a cluster or one's own files): {len(not_run)}.",
         "",
         "| # | README section | command | exit | wall s | longest silence s | verdict |",
         "|---|---|---|---|---|---|---|",
@@ -331,10 +356,10 @@ def _write(out: Path, done: list[Step], total: int, commit: str, started: dateti
     (out / "transcript.md").write_text("\n".join(lines))
     with (out / "transcript.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["step", "block", "kind", "section", "command", "needs_data", "exit", "seconds",
+        writer.writerow(["step", "block", "kind", "section", "command", "needs", "exit", "seconds",
                          "longest_silence_s", "verdict"])
         for number, s in enumerate(done, start=1):
-            writer.writerow([number, s.block, s.kind, s.section, s.text.strip().splitlines()[0], s.needs_data,
+            writer.writerow([number, s.block, s.kind, s.section, s.text.strip().splitlines()[0], s.needs or "",
                              s.rc, f"{s.seconds:.1f}", f"{s.longest_silence:.1f}", s.verdict])
 
 
@@ -352,7 +377,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     if args.list:
         for step in steps_of((REPO / "README.md").read_text()):
-            print(f"block {step.block} {step.kind}{' [needs data]' if step.needs_data else ''}: "
+            print(f"block {step.block} {step.kind}{f' [needs {step.needs}]' if step.needs else ''}: "
                   f"{step.text.strip().splitlines()[0]}")
         return
     print(walk(args.out, args.warm_rerun, args.timeout, args.keep, args.skip))

@@ -117,7 +117,8 @@ def main() -> None:
     distinct = len({space.canonical_key(a) if proxy.isomorphism_invariant else a.text for a in archs})
     lines = [f"# Ray vs local processes, 1 and 2 workers ({args.space}, {args.proxy})", "",
              f"`{' '.join(sys.argv)}` on {platform.node()} ({os.cpu_count()} cores, shared with other jobs: "
-             f"load average at the start of each row shown), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+             f"load average at the start of each row shown), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+             f"this run's scheduling: {_priority()}.",
              f"Scoring: {len(archs)} cells ({distinct} distinct networks computed), grey batch of 256, "
              f"1 torch thread per worker. Search: {args.rounds} rounds of {strategy['name']} "
              + (f"(warm-up pool {args.pool} scored with {args.proxy}, computed by the workers) " if args.pool else "")
@@ -152,6 +153,13 @@ def main() -> None:
     print(text)
     if args.out:
         args.out.write_text(text)
+
+
+def _priority() -> str:
+    """Process niceness and, on Linux with autogroups, the session group's (which is what weighs
+    against other sessions' processes)."""
+    group = Path("/proc/self/autogroup")
+    return f"nice {os.nice(0)}" + (f", {group.read_text().strip()}" if group.exists() else "")
 
 
 def _overhead(backend, n: int) -> tuple[float, float]:
