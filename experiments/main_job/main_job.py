@@ -1,6 +1,6 @@
 """The main job: RS, RS+warm-up, REA and REA+warm-up with epsinas on NAS-Bench-201 CIFAR-10.
 
-Runs on the embedded benchmark (analog-nasbench) with grey-scale synthetic images, so it
+Runs on the embedded benchmark (the official 200-epoch CIFAR-10 table) with grey-scale synthetic images, so it
 needs no files. Writes ``results.md``, ``results.json`` and ``best_accuracy.png`` into
 ``./nasearch-main-job/`` in the working directory (or ``--out``); only
 ``--update-committed`` rewrites the committed reproduction beside this script. Scores go to
@@ -98,7 +98,7 @@ def main() -> None:
 
 Best test accuracy (%) of the best-validation cell after k trained architectures, mean ± std
 over {args.rounds} rounds (round r uses seed r). Benchmark: embedded `nb201-cifar10`
-(analog-nasbench; validation = test accuracy there). Proxy: `epsinas` {json.dumps(PROXY_CONFIG)},
+(the official 200-epoch test accuracies; no validation split is embedded, so validation = test there). Proxy: `epsinas` {json.dumps(PROXY_CONFIG)},
 grey-scale synthetic images, batch 256. Warm-up pool: {args.pool} cells; REA: population 64,
 tournament 10, mutation at edit distance 1.
 
