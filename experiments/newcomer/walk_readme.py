@@ -261,7 +261,10 @@ def walk(out: Path, warm_rerun: bool, timeout: float, keep: bool, skip: str | No
             _write(out, steps[:number], len(steps), commit, started, load_start, clone)
             continue
         if step.kind == "python":
-            snippet = root / f"snippet_{step.block}.py"
+            # not beside the clone: Python puts a script's folder first on sys.path, where the clone's
+            # folder "nasearch" would shadow the installed package
+            snippet = root / "snippets" / f"snippet_{step.block}.py"
+            snippet.parent.mkdir(exist_ok=True)
             snippet.write_text(step.text)
             command = f"python {shlex.quote(str(snippet))}"
         else:
