@@ -10,9 +10,9 @@ CIFAR-10 images with labels, seed 0: the proxy table's), on the first ``--cells`
 proxy table's 1,000-cell sample. The authors' metrics are called through their own entry point
 (``alethiometer.zc_proxy.calc_zc_metrics``, layer values summed as it does); their code is
 imported from the given folder at run time, never copied here. Besides our default proxies the
-script computes our T-CET with the activation kernels taken in eval mode (the authors'
-``compute_naswot`` calls ``net.eval()`` before its hooks; ours keeps train mode), to see which
-difference matters. Writes tcet_authors.md and tcet_authors.csv beside this script.
+script computes our T-CET with ``kernel_mode="train"`` (the activation kernels with BatchNorm on
+batch statistics: our behaviour before 2026-11-27; the authors' ``compute_naswot`` calls
+``net.eval()`` before its hooks, and our default now does the same). Writes tcet_authors.md and tcet_authors.csv beside this script.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ from nasearch import registry  # noqa: E402
 from nasearch.benchmarks.nb201_200ep import accuracy_table  # noqa: E402
 from nasearch.data import load_batch  # noqa: E402
 from nasearch.interfaces import TASKS  # noqa: E402
-from nasearch.proxies.compressibility import saliency_per_layer, tcet_from_layers, weight_layer_kernels  # noqa: E402
 from nasearch.spaces.nb201 import NB201Space  # noqa: E402
 from nasearch.strategies._pool import sample_distinct  # noqa: E402
 
@@ -50,7 +49,7 @@ from nasearch.strategies._pool import sample_distinct  # noqa: E402
 PAIRS = {"synflow_snr": "snr_syn_none", "snip_snr": "snr_snip_none",
          "tcet_synflow": "tcet_syn_none", "tcet_snip": "tcet_snip_none",
          "synflow_snr[log]": "snr_syn_log", "snip_snr[log]": "snr_snip_log"}
-OURS_EVAL = "tcet_snip, kernels in eval mode"
+OURS_TRAIN = {"tcet_synflow[kernel_mode=train]": "tcet_syn_none", "tcet_snip[kernel_mode=train]": "tcet_snip_none"}
 
 
 def authors_package(folder: Path) -> types.ModuleType:
@@ -65,18 +64,11 @@ def authors_package(folder: Path) -> types.ModuleType:
 
 
 def ours(name: str, model: torch.nn.Module, batch) -> float:
-    base, log = (name[:-5], True) if name.endswith("[log]") else (name, False)
-    proxy = registry.proxies.get(base, **({"log": True} if log else {}))
+    base, _, option = name.partition("[")
+    config = {"log": True} if option == "log]" else {"kernel_mode": "train"} if option == "kernel_mode=train]" else {}
+    proxy = registry.proxies.get(base, **config)
     torch.manual_seed(0)
     return float(proxy.score(copy.deepcopy(model), batch))
-
-
-def ours_eval_kernels(model: torch.nn.Module, batch) -> float:
-    net = copy.deepcopy(model)
-    logdets = weight_layer_kernels(net.eval(), batch.inputs)
-    net.train()
-    torch.manual_seed(0)
-    return tcet_from_layers(saliency_per_layer("snip", net, batch, "tcet_snip"), logdets)
 
 
 def main() -> None:
@@ -98,9 +90,8 @@ def main() -> None:
         torch.manual_seed(0)
         model = space.build(arch, task)
         row = {"arch": arch.text, "accuracy": float(acc_all[position[arch.text]])}
-        for name in PAIRS:
+        for name in [*PAIRS, *OURS_TRAIN]:
             row[name] = ours(name, model, batch)
-        row[OURS_EVAL] = ours_eval_kernels(model, batch)
         torch.manual_seed(0)
         theirs = zc.calc_zc_metrics(list(PAIRS.values()), copy.deepcopy(model), [(batch.inputs, batch.labels)],
                                     torch.device("cpu"), loss_fn=F.cross_entropy)
@@ -130,19 +121,13 @@ def write_report(rows: list[dict], n: int) -> None:
              f"{n} cells of the proxy table's 1,000-cell sample; accuracy: 200-epoch CIFAR-10 test.", "",
              "| ours | authors | max rel. diff | median rel. diff | Kendall ours vs theirs | τ ours with acc. | "
              "τ theirs with acc. |", "|---|---|---|---|---|---|---|"]
-    for name, their_name in PAIRS.items():
+    for name, their_name in [*PAIRS.items(), *OURS_TRAIN.items()]:
         a, b = col(name), col("authors " + their_name)
         ok = np.isfinite(a) & np.isfinite(b)
         rel = np.abs(a[ok] - b[ok]) / np.maximum(np.abs(b[ok]), 1e-300)
         lines.append(f"| {name} | {their_name} | {rel.max():.1e} | {np.median(rel):.1e} | "
                      f"{stats.kendalltau(a[ok], b[ok])[0]:.3f} | {stats.kendalltau(a[ok], acc[ok])[0]:.3f} | "
                      f"{stats.kendalltau(b[ok], acc[ok])[0]:.3f} |")
-    a, b = col(OURS_EVAL), col("authors tcet_snip_none")
-    ok = np.isfinite(a) & np.isfinite(b)
-    rel = np.abs(a[ok] - b[ok]) / np.maximum(np.abs(b[ok]), 1e-300)
-    lines.append(f"| {OURS_EVAL} | tcet_snip_none | {rel.max():.1e} | {np.median(rel):.1e} | "
-                 f"{stats.kendalltau(a[ok], b[ok])[0]:.3f} | {stats.kendalltau(a[ok], acc[ok])[0]:.3f} | "
-                 f"{stats.kendalltau(b[ok], acc[ok])[0]:.3f} |")
     nan_ours = {name: int(np.sum(~np.isfinite(col(name)))) for name in PAIRS}
     lines += ["", f"Non-finite values of ours: {nan_ours}.", ""]
     (HERE / "tcet_authors.md").write_text("\n".join(lines) + "\n")
