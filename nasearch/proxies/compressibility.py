@@ -17,8 +17,8 @@ c = (output of layer l > 0) per image, K_l = c cᵀ + (1-c)(1-c)ᵀ, on real dat
 network in eval mode (``kernel_mode="eval"``, the default: the authors' ``compute_naswot`` calls
 ``net.eval()`` before its hooks, so BatchNorm uses its initial running statistics; the
 saliencies keep train mode, as theirs do). ``kernel_mode="train"`` keeps BatchNorm on batch
-statistics (this module's behaviour before 2026-11-27: T-CET 2–4% off the authors' values per
-cell; SNR was and is equal to theirs up to their Bessel-corrected σ, ~5e-5; see
+statistics (this module's behaviour before 2026-11-27: T-CET a median 12% off the authors'
+values per cell; SNR was and is equal to theirs up to their Bessel-corrected σ, ≤1.2e-4; see
 experiments/fidelity/tcet_authors.md). Pairing SNR and Lnwot needs one partition for both,
 so here a "layer" is a conv/linear layer and its kernel comes from that layer's output (as
 the T-CET authors' public code does), not from the ReLU inputs that ``lnwot`` uses. A layer
