@@ -2,6 +2,7 @@
 
     PYTHONPATH=$PWD nice -n 10 python experiments/fidelity/batch_size.py score --cells 60 --batches 10   # resumable
     PYTHONPATH=$PWD python experiments/fidelity/batch_size.py report
+    # on a GPU machine, the paper's size: add --device cuda --cells 1000 to both (untimed here)
 
 Cells: the first ``--cells`` of the proxy table's 1,000-cell sample (``sample_distinct(NB201Space(),
 default_rng(0), 1000)``; the paper uses 5,000). epsinas at its defaults (float32, weights 1e-7
@@ -50,11 +51,11 @@ IMAGES = {"cifar10": "cifar10", "imagenet16-120": "imagenet16-120"}  # scoring t
 PANELS = {"cifar10": "cifar10", "cifar100": "cifar10", "imagenet16-120": "imagenet16-120"}  # panel -> scores
 
 
-def scorer(task_name: str, size: int, seed: int, store: ScoreStore) -> ProxyScorer:
+def scorer(task_name: str, size: int, seed: int, store: ScoreStore, device: str = "cpu") -> ProxyScorer:
     data = require_data()
     task = TASKS[task_name]
     batch = load_batch(str(data / "cifar10-partial" / "cifar10_partial_salvaged.npz"), task, size, seed=seed)
-    return ProxyScorer(NB201Space(), registry.proxies.get("epsinas"), task, batch, store)
+    return ProxyScorer(NB201Space(), registry.proxies.get("epsinas"), task, batch, store, device=device)
 
 
 def stored(sc: ProxyScorer, archs: list) -> np.ndarray | None:
@@ -78,7 +79,7 @@ def score(args) -> None:
         for task_name in IMAGES:
             start = time.process_time()
             for size in SIZES:
-                scorer(task_name, size, seed, store).raw_many(archs)
+                scorer(task_name, size, seed, store, args.device).raw_many(archs)
             print(f"batch seed {seed}, {task_name}: {time.process_time() - start:.0f} CPU-s", flush=True)
 
 
@@ -92,7 +93,7 @@ def report(args) -> None:
         acc = accuracy_table(panel)[index]
         for size in SIZES:
             for seed in range(args.batches):
-                values = stored(scorer(task_name, size, seed, store), archs)
+                values = stored(scorer(task_name, size, seed, store, args.device), archs)
                 if values is None:
                     continue  # this batch was not (completely) scored
                 c = correlate(values, acc)
@@ -138,6 +139,7 @@ def main() -> None:
     parser.add_argument("what", choices=["score", "report"])
     parser.add_argument("--cells", type=int, default=60)
     parser.add_argument("--batches", type=int, default=10)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (the scores and the store key follow it)")
     parser.add_argument("--store", type=Path, default=Path("/tmp/nasearch-experiments/batch_size.sqlite"))
     args = parser.parse_args()
     args.store.parent.mkdir(parents=True, exist_ok=True)

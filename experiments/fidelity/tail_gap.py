@@ -257,9 +257,9 @@ def batches_section(lines: list[str], eps: np.ndarray, acc: np.ndarray) -> None:
     stored = {text: eps[position[text]] for text in rep_of.values()}
     check = rescored.pop(0, {})  # seed-0 networks scored again: must equal the stored scores
     check_diff = max((abs(v - stored[t]) / stored[t] for t, v in check.items()), default=math.nan)
-    complete = [n for n in rescored.values() if n]
-    common = set.intersection(*(set(n) for n in complete)) if complete else set()
-    subset = {k for k, t in rep_of.items() if t in common} if complete else set(rep_of)
+    # the networks of the most complete re-scored batch; batches still missing some are left out
+    common = set(max(rescored.values(), key=len)) if rescored else set(rep_of.values())
+    subset = {k for k, t in rep_of.items() if t in common}
     by_seed = {0: stored, **{seed: n for seed, n in rescored.items() if common <= set(n)}}
     cells_in = [j for j, k in enumerate(keys) if k in subset]
     top, keys = top[cells_in], [keys[j] for j in cells_in]
