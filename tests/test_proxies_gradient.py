@@ -1,5 +1,6 @@
 """Gradient saliencies, gradient statistics, SSNR/T-CET and cv against hand-worked values."""
 
+import copy
 import math
 
 import numpy as np
@@ -194,6 +195,34 @@ def test_snip_snr_and_tcet_on_network_agree_with_parts():
         logdets.append(ld if sign != 0 else 0.0)
     assert weight_layer_kernels(model, x) == pytest.approx(logdets)
     assert proxy("tcet_snip").score(model, batch) == pytest.approx(sum(s * k for s, k in zip(snrs, logdets)))
+
+
+def test_tcet_kernels_follow_kernel_mode_and_restore_the_model_mode():
+    # the authors' compute_naswot takes the kernels in eval mode: BatchNorm on its running statistics
+    torch.manual_seed(3)
+    model = nn.Sequential(nn.Linear(6, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 32)).double()
+    with torch.no_grad():
+        model[1].running_mean.fill_(0.3)  # make eval and train statistics differ
+    x = torch.randn(7, 6, dtype=torch.float64)
+
+    def manual(train: bool) -> list[float]:
+        net = copy.deepcopy(model).train(train)  # a train-mode forward moves the running statistics
+        with torch.no_grad():
+            outs = [net[0](x), net[3](net[2](net[1](net[0](x))))]
+        result = []
+        for out in outs:
+            c = (out > 0).double()
+            sign, ld = np.linalg.slogdet((c @ c.T + (1 - c) @ (1 - c).T).numpy())
+            result.append(ld if sign != 0 else 0.0)
+        return result
+
+    expected_eval, expected_train = manual(False), manual(True)
+    assert expected_eval != expected_train
+    model.train()
+    assert weight_layer_kernels(model, x, "eval") == pytest.approx(expected_eval)
+    assert model.training
+    assert weight_layer_kernels(copy.deepcopy(model), x, "train") == pytest.approx(expected_train)
+    assert proxy("tcet_snip").config.kernel_mode == "eval"
 
 
 def test_non_finite_inputs_give_nan():

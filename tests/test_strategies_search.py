@@ -222,6 +222,21 @@ def test_free_rea_finds_the_top_score_visits_m_models_and_trains_one(name):
     assert benchmark.trained == ["cc"] and out.final.text == "cc"
     assert strategy.visited == 30
     assert len(out.trajectory) == 1
+    # the proxy-best cell after each visited model (paper 002 Figure 2): one entry per visit,
+    # never getting worse, ending at the pick
+    assert len(strategy.trajectory) == 30 and strategy.trajectory[-1].text == "cc"
+    keys = [-math.inf if math.isnan(SCORES[a.text]) else SCORES[a.text] for a in strategy.trajectory]
+    assert keys == sorted(keys)
+
+
+def test_free_rs_trajectory_is_the_running_best_of_its_draws():
+    strategy = make("free-rs", seed=3, candidates=6)
+    strategy.ask()
+    rng = np.random.default_rng(3)
+    seen = [SPACE.sample(rng).text for _ in range(6)]
+    key = lambda t: -math.inf if math.isnan(SCORES[t]) else SCORES[t]  # noqa: E731
+    expected = [max(seen[: k + 1], key=key) for k in range(6)]  # max keeps the first of ties
+    assert [a.text for a in strategy.trajectory] == expected
 
 
 def test_free_rea_warmup_must_exceed_population():

@@ -13,8 +13,13 @@ layer cut off from the output) carry no spread and are left out; the score is Na
 layer is left or a value is not finite.
 
 K_l is the activation-pattern kernel of layer l (Lnwot, paper 004): binary codes
-c = (output of layer l > 0) per image, K_l = c cᵀ + (1-c)(1-c)ᵀ, on the network with its
-BatchNorm in train mode and real data. Pairing SNR and Lnwot needs one partition for both,
+c = (output of layer l > 0) per image, K_l = c cᵀ + (1-c)(1-c)ᵀ, on real data with the
+network in eval mode (``kernel_mode="eval"``, the default: the authors' ``compute_naswot`` calls
+``net.eval()`` before its hooks, so BatchNorm uses its initial running statistics; the
+saliencies keep train mode, as theirs do). ``kernel_mode="train"`` keeps BatchNorm on batch
+statistics (this module's behaviour before 2026-11-27: T-CET a median 12% off the authors'
+values per cell; SNR was and is equal to theirs up to their Bessel-corrected σ, ≤1.2e-4; see
+experiments/fidelity/tcet_authors.md). Pairing SNR and Lnwot needs one partition for both,
 so here a "layer" is a conv/linear layer and its kernel comes from that layer's output (as
 the T-CET authors' public code does), not from the ReLU inputs that ``lnwot`` uses. A layer
 whose kernel is singular contributes 0 (the authors' "safe" log-determinant). The kernel
@@ -47,6 +52,10 @@ class SnrConfig(Config):
     log: bool = False
 
 
+class TcetConfig(SnrConfig):
+    kernel_mode: Literal["eval", "train"] = "eval"
+
+
 def layer_snr(saliency: torch.Tensor) -> float:
     """S_l / σ_l of one layer's saliencies (population std); NaN when σ_l = 0."""
     s = saliency.detach().double().reshape(-1)
@@ -75,9 +84,14 @@ def ssnr_from_layers(saliencies: list[torch.Tensor], log: bool = False) -> float
     return total if math.isfinite(total) else math.nan
 
 
-def weight_layer_kernels(model: nn.Module, inputs: torch.Tensor) -> list[float]:
-    """log|det K_l| per conv/linear layer call (0 for a singular kernel); one no-grad forward."""
+def weight_layer_kernels(model: nn.Module, inputs: torch.Tensor, mode: Literal["eval", "train"] | None = None
+                         ) -> list[float]:
+    """log|det K_l| per conv/linear layer call (0 for a singular kernel); one no-grad forward,
+    in ``mode`` when given (the model's own mode is restored afterwards)."""
     values: list[float] = []
+    was_training = model.training
+    if mode is not None:
+        model.train(mode == "train")
 
     def hook(module: nn.Module, args, output: torch.Tensor) -> None:
         logdet = log_abs_det(code_kernel(output.detach() > 0))
@@ -90,6 +104,7 @@ def weight_layer_kernels(model: nn.Module, inputs: torch.Tensor) -> list[float]:
     finally:
         for h in handles:
             h.remove()
+        model.train(was_training)
     return values
 
 
@@ -158,9 +173,10 @@ class GraspSnr(_Ssnr):
 
 class _Tcet(_Ssnr):
     needs_data = True  # the kernels need images even when the saliency does not
+    Config = TcetConfig
 
     def score(self, model: nn.Module, batch: Batch) -> float:
-        logdets = weight_layer_kernels(model, batch.inputs)
+        logdets = weight_layer_kernels(model, batch.inputs, self.config.kernel_mode)
         saliencies = saliency_per_layer(self.saliency, model, batch, self.name)
         return tcet_from_layers(saliencies, logdets, self.config.log)
 

@@ -38,6 +38,9 @@ class TrainingFreeStrategy(Strategy):
         self.pick: Architecture | None = None
         self.pick_score: float = float("nan")
         self.visited = 0  # cells whose score the search used
+        # the proxy-best cell after each visited model: trajectory[k] after k + 1 visits
+        # (paper 002 Figure 2 plots the test accuracy of this cell during the search)
+        self.trajectory: list[Architecture] = []
 
     def search(self) -> tuple[Architecture, float]:
         raise NotImplementedError
@@ -48,6 +51,16 @@ class TrainingFreeStrategy(Strategy):
         elif self.history:
             raise RuntimeError(f"strategy {self.name!r} trains only its final pick; it has nothing more to propose")
         return self.pick
+
+
+def running_best(cells: list[Architecture], scores: np.ndarray) -> list[Architecture]:
+    """The best-scoring cell among the first k + 1, for each k (NaN lowest; ties: the first)."""
+    best, result = 0, []
+    for k in range(len(cells)):
+        if rank_key(float(scores[k])) > rank_key(float(scores[best])):
+            best = k
+        result.append(cells[best])
+    return result
 
 
 class FreeRSConfig(Config):
@@ -64,7 +77,9 @@ class FreeRandomSearch(TrainingFreeStrategy):
     def search(self) -> tuple[Architecture, float]:
         cells = [self.space.sample(self.rng) for _ in range(self.config.candidates)]
         self.visited = len(cells)
-        return best_by_score(cells, score_all(self.scorer, cells))
+        scores = score_all(self.scorer, cells)
+        self.trajectory = running_best(cells, scores)
+        return best_by_score(cells, scores)
 
 
 class FreeREAConfig(Config):
@@ -110,6 +125,7 @@ class FreeREA(TrainingFreeStrategy):
         population: deque[tuple[Architecture, float]] = deque(initial)
         best, best_score = max(initial, key=lambda m: rank_key(m[1]))  # max keeps the first of ties
         self.visited = len(initial)
+        self.trajectory = running_best([m[0] for m in initial], np.array([m[1] for m in initial]))
         memo: dict[str, Architecture] = {}
         while self.visited < cfg.visited:
             drawn = [population[i] for i in self.rng.integers(len(population), size=cfg.tournament)]
@@ -121,6 +137,7 @@ class FreeREA(TrainingFreeStrategy):
             if rank_key(child_score) > rank_key(best_score):
                 best, best_score = child, child_score
             self.visited += 1
+            self.trajectory.append(best)
         return best, best_score
 
 
