@@ -55,10 +55,17 @@ def timed(fn):
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reference", required=True, help="directory holding zero-cost-nas's foresight package")
+    parser.add_argument("--reference", help="directory holding zero-cost-nas's foresight package")
     parser.add_argument("--n", type=int, default=30)
     parser.add_argument("--out", default=str(HERE / "timings.csv"))
+    parser.add_argument("--summarise", action="store_true", help="only print the summary of an existing --out")
     args = parser.parse_args(argv)
+    if args.summarise:
+        with open(args.out) as f:
+            summarise(list(csv.DictReader(f)))
+        return
+    if not args.reference:
+        parser.error("--reference DIR is needed to time the reference (see the module docstring)")
     sys.path.insert(0, args.reference)
     torch.set_num_threads(1)
 
@@ -88,6 +95,9 @@ def main(argv=None) -> None:
     for spec in ours:
         run_ours(spec, archs[0])()
     rows = []
+    out = open(args.out, "w", newline="")
+    writer = csv.DictWriter(out, fieldnames=["cell", "arch", "impl", "value", "wall_s", "cpu_s"])
+    writer.writeheader()
     for i, arch in enumerate(archs):
         text = str(arch)
         jobs = [("reference", lambda: reference_grasp(text, batch.inputs, batch.labels))]
@@ -99,22 +109,29 @@ def main(argv=None) -> None:
             value, wall, cpu = timed(fn)
             rows.append({"cell": i, "arch": text, "impl": impl, "value": repr(value),
                          "wall_s": f"{wall:.4f}", "cpu_s": f"{cpu:.4f}"})
+        writer.writerows(rows[-len(jobs):])
+        out.flush()  # a run cut short keeps every finished cell
         print(i, " ".join(f"{r['impl']} {r['cpu_s']}" for r in rows[-len(jobs):]), flush=True)
-    with open(args.out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    out.close()
     summarise(rows)
 
 
 def summarise(rows: list[dict]) -> None:
-    impls = sorted({r["impl"] for r in rows}, key=lambda s: (s != "reference", s))
-    ref = statistics.median(float(r["cpu_s"]) for r in rows if r["impl"] == "reference")
-    for impl in impls:
-        cpu = [float(r["cpu_s"]) for r in rows if r["impl"] == impl]
-        wall = [float(r["wall_s"]) for r in rows if r["impl"] == impl]
-        print(f"{impl}: median CPU {statistics.median(cpu):.3f} s, wall {statistics.median(wall):.3f} s, "
-              f"ratio to reference (CPU) {statistics.median(cpu) / ref:.3f}, n={len(cpu)}")
+    """Median CPU and wall seconds per implementation, the ratio of medians to the reference, the
+    median of per-cell ratios, and how far the pooling rewrite moves grasp's values."""
+    cells = sorted({int(r["cell"]) for r in rows})
+    by = {(int(r["cell"]), r["impl"]): r for r in rows}
+    cells = [c for c in cells if all((c, i) in by for i in ("reference", "grasp", "grasp_avgpool"))]
+    print(f"{len(cells)} cells with all three timings")
+    ref = statistics.median(float(by[c, "reference"]["cpu_s"]) for c in cells)
+    for impl in ("reference", "grasp", "grasp_avgpool"):
+        cpu = [float(by[c, impl]["cpu_s"]) for c in cells]
+        wall = [float(by[c, impl]["wall_s"]) for c in cells]
+        per_cell = [float(by[c, impl]["cpu_s"]) / float(by[c, "reference"]["cpu_s"]) for c in cells]
+        print(f"| {impl} | {statistics.median(cpu):.3f} | {statistics.median(wall):.3f} | "
+              f"{statistics.median(cpu) / ref:.3f} | {statistics.median(per_cell):.3f} | {sum(cpu):.1f} |")
+    rel = [abs(float(by[c, "grasp"]["value"]) / float(by[c, "grasp_avgpool"]["value"]) - 1) for c in cells]
+    print(f"grasp vs grasp_avgpool: largest relative difference {max(rel):.2e}, median {statistics.median(rel):.2e}")
 
 
 if __name__ == "__main__":
