@@ -124,12 +124,17 @@ def summarise(rows: list[dict]) -> None:
     cells = [c for c in cells if all((c, i) in by for i in ("reference", "grasp", "grasp_avgpool"))]
     print(f"{len(cells)} cells with all three timings")
     ref = statistics.median(float(by[c, "reference"]["cpu_s"]) for c in cells)
+    ref_total = sum(float(by[c, "reference"]["cpu_s"]) for c in cells)
+    print("| implementation | median CPU s | median wall s | ratio of medians | median of per-cell ratios | "
+          "total CPU s | ratio of totals |")
+    print("|---|---|---|---|---|---|---|")
     for impl in ("reference", "grasp", "grasp_avgpool"):
         cpu = [float(by[c, impl]["cpu_s"]) for c in cells]
         wall = [float(by[c, impl]["wall_s"]) for c in cells]
         per_cell = [float(by[c, impl]["cpu_s"]) / float(by[c, "reference"]["cpu_s"]) for c in cells]
         print(f"| {impl} | {statistics.median(cpu):.3f} | {statistics.median(wall):.3f} | "
-              f"{statistics.median(cpu) / ref:.3f} | {statistics.median(per_cell):.3f} | {sum(cpu):.1f} |")
+              f"{statistics.median(cpu) / ref:.3f} | {statistics.median(per_cell):.3f} | {sum(cpu):.1f} | "
+              f"{sum(cpu) / ref_total:.3f} |")
     rel = [abs(float(by[c, "grasp"]["value"]) / float(by[c, "grasp_avgpool"]["value"]) - 1) for c in cells]
     print(f"grasp vs grasp_avgpool: largest relative difference {max(rel):.2e}, median {statistics.median(rel):.2e}")
 
