@@ -62,10 +62,12 @@ def _score(text: str) -> tuple[str, float, float, float]:
 
 
 def read_scores() -> list[dict]:
-    if not SCORES.is_file():
-        return []
-    with SCORES.open() as f:
-        return list(csv.DictReader(f))
+    """Rows of scores.csv and of every scores-*.csv (runs that went on side by side)."""
+    rows: list[dict] = []
+    for path in sorted(HERE.glob("scores*.csv")):
+        with path.open() as f:
+            rows += list(csv.DictReader(f))
+    return rows
 
 
 def cmd_score(args) -> None:
@@ -79,8 +81,9 @@ def cmd_score(args) -> None:
         print(f"{name}: {len(done)} stored, {len(todo)} to score", flush=True)
         if not todo:
             continue
-        new = not SCORES.is_file()
-        with SCORES.open("a", newline="") as f, mp.get_context("spawn").Pool(args.workers, _init, (name, config)) as pool:
+        out = HERE / args.out
+        new = not out.is_file()
+        with out.open("a", newline="") as f, mp.get_context("spawn").Pool(args.workers, _init, (name, config)) as pool:
             writer = csv.writer(f)
             if new:
                 writer.writerow(FIELDS)
@@ -101,6 +104,7 @@ def main(argv=None) -> None:
     parser.add_argument("--config", default="{}", help="JSON proxy configuration")
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", default=SCORES.name, help="CSV beside this script to append to (scores*.csv are all read)")
     parser.add_argument("--until-ts", type=float, default=math.inf)
     args = parser.parse_args(argv)
     if args.command == "score":

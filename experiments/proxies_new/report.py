@@ -56,8 +56,9 @@ def write_report(rows: list[dict]) -> None:
              f"Report written {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC by "
              "`PYTHONPATH=$PWD python experiments/proxies_new/measure.py report`; scores by `measure.py score` "
              "(commands in README.md here). Machine: 2-core x86_64 CPU, "
-             f"{platform.python_version()}, torch CPU, shared with ~9 other jobs (load average 14–30 during the run), "
-             "1 torch thread per worker, 2 workers, nice 10: **seconds are inflated several-fold against an idle "
+             f"{platform.python_version()}, torch CPU, shared with other sessions' jobs (load average 14–30 in the first session, "
+             "13–19 in the second, 15:00–16:08 UTC, with another session's jobs at nice −10 holding both cores), "
+             "1 torch thread per worker, 1–2 workers, nice 10: **seconds are inflated several-fold against an idle "
              "core** and are comparable only within this table.", "",
              "Cells: the first n of the proxy table's sample (`sample_distinct(NB201Space(), default_rng(0), 1000)`), "
              "in order, so every n is a prefix. Networks are the CIFAR-10 networks (10 outputs, 32×32, C=16, N=5, "
