@@ -5,7 +5,7 @@ from the cells scored by ``epsinas_sample.py``.
 
 epsinas costs about a CPU-second per NB101 cell here, so the warm-up pools are not scored afresh
 each round: every round draws its pool of ``--pool`` distinct cells from the cells already
-scored in ``epsinas_sample.csv`` (themselves a uniform sample of the 423,624 cells), and the
+scored in ``epsinas_sample*.csv`` (themselves a uniform sample of the 423,624 cells), and the
 warm-up proxy is a lookup of those scores (the paper's NB101 setting, 1e-4 and 10, float32; NaN
 cells ranked last, as the reference ranks them). RS and REA without warm-up, and every mutation
 of REA, use the whole space. nparams warm-ups are run on the same pools, so the two proxies are
@@ -60,8 +60,13 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     space, benchmark = NB101Space(), NB101Cifar10()
-    with (OUT / "epsinas_sample.csv").open() as f:
-        rows = list(csv.DictReader(f))
+    rows, seen = [], set()
+    for path in sorted(OUT.glob("epsinas_sample*.csv")):  # the sample and its parts
+        with path.open() as f:
+            for row in csv.DictReader(f):
+                if row["index"] not in seen:
+                    seen.add(row["index"])
+                    rows.append(row)
     scores = {name: {r["hash"]: float(r[column]) for r in rows}
               for name, column in (("epsinas", COLUMN), ("nparams", "nparams"))}
     cells = [space.parse(r["cell"]) for r in rows]

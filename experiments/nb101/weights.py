@@ -72,7 +72,7 @@ def main() -> None:
              "Entries: Spearman / Kendall against the table's mean test accuracy; 'f32, NaN dropped' is the "
              "paper's protocol (Table 6).", "",
              "## Chosen pairs (the rules see no accuracies)", "",
-             "| rule | weights | NaN f32 at the pair | note |", "|---|---|---|---|"]
+             "| rule | weights | NaN at the pair (in the rule's dtype) | note |", "|---|---|---|---|"]
     for choice in choices:
         lines.append(f"| {choice.rule} | {choice.weights[0]:g}, {choice.weights[1]:g} | "
                      f"{choice.nan_fraction:.0%} | {choice.note} |")
