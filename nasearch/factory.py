@@ -138,7 +138,7 @@ def make_scorer(space: SearchSpace, task: Task, proxy: str, proxy_config: dict[s
         return table_from_spec(proxy.removeprefix("table:"), space, task)
     if batch_size < 1:
         raise ValueError(f"batch size must be positive, got {batch_size}")
-    proxy_obj = registry.proxies.get(proxy, **(proxy_config or {}))
+    proxy_obj = registry.proxies.get(proxy, **{**space.proxy_defaults.get(proxy, {}), **(proxy_config or {})})
     batch = load_batch(data, task, batch_size, seed=data_seed)
     return ProxyScorer(space, proxy_obj, task, batch, store=store, seed=proxy_seed, device=device)
 

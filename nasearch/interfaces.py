@@ -152,6 +152,9 @@ class SearchSpace(ABC):
     default_task: ClassVar[str] = "cifar10"
     default_benchmark: ClassVar[str | None] = None
     task_kinds: ClassVar[frozenset[str]] = frozenset({"image"})
+    # proxy options a paper fixes per space (e.g. epsinas's weight pair), applied by
+    # ``make_scorer`` under the user's own options: {proxy name: {option: value}}
+    proxy_defaults: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "SearchSpace":
         _require_name(cls, "search space", "register_space")

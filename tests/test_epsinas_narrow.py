@@ -181,7 +181,16 @@ class DepthwiseFirst(nn.Module):
         return self.conv(x)
 
 
-@pytest.mark.parametrize("model_class", [WithEmbedding, Concatenating, ChannelSlicing, DepthwiseFirst])
+def test_concatenation_is_narrowed_as_channel_groups():
+    # torch.cat of a 4- and a 2-channel map: two groups, summed with weights 4 and 2 by the head
+    batch = synthetic_batch("normal", TASKS["cifar10"], 4)
+    narrow = Epsinas(dtype="float64", method="narrow")
+    value = narrow.score(Concatenating(), batch)
+    assert narrow.last_method == "narrow"
+    assert value == pytest.approx(Epsinas(dtype="float64", method="plain").score(Concatenating(), batch), rel=1e-10)
+
+
+@pytest.mark.parametrize("model_class", [WithEmbedding, ChannelSlicing, DepthwiseFirst])
 def test_fallback_when_channels_are_not_symmetric(model_class):
     batch = synthetic_batch("normal", TASKS["cifar10"], 4)
     with torch.device("meta"):

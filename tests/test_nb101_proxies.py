@@ -19,7 +19,7 @@ from nasearch.spaces.nb101 import NB101Space
 TINY = ImageTask("tiny-nb101", 10, (3, 8, 8))
 CELLS = ["input|conv1x1~0|conv3x3~0|conv3x3~0|conv3x3~3|maxpool3x3~0|output~1,2,4,5",
          "input|maxpool3x3~0|conv3x3~1|output~0,2"]
-NB101_EPSINAS = {"weights": (1e-4, 10.0), "train_mode": False}
+NB101_EPSINAS = {"weights": (1e-4, 10.0), "train_mode": True}
 
 
 def _proxies() -> list[str]:
@@ -59,15 +59,25 @@ def test_every_proxy_scores_nb101_cells(one_thread):
     assert not failures, failures
 
 
-def test_epsinas_nb101_settings_on_the_plain_path_match_float64(one_thread):
+def test_epsinas_nb101_settings_take_the_exact_channel_group_path(one_thread):
     space = NB101Space(stem_channels=4, stacks=2, cells_per_stack=1)
     batch = load_batch("normal", TINY, 8, seed=0)
     model = space.build(space.parse(CELLS[0]), TINY)
-    outputs, method = epsinas_outputs(model, batch.inputs, (1e-4, 10.0), False, torch.float32)
-    assert method == "plain"  # concatenation: the one-channel path does not apply
-    reference = constant_outputs(model, batch.inputs, (1e-4, 10.0), False, torch.float64)
+    outputs, method = epsinas_outputs(model, batch.inputs, (1e-4, 10.0), True, torch.float32)
+    assert method == "narrow"  # concatenation and truncation are followed as channel groups
+    reference = constant_outputs(model, batch.inputs, (1e-4, 10.0), True, torch.float64)
     ours, exact = epsinas_statistic(*outputs), epsinas_statistic(*reference)
     assert math.isfinite(exact) and ours == pytest.approx(exact, rel=1e-4)
+
+
+def test_nb101_space_declares_the_papers_epsinas_settings():
+    from nasearch.factory import make_scorer
+
+    space = NB101Space(stem_channels=4, stacks=1, cells_per_stack=1)
+    scorer = make_scorer(space, TINY, "epsinas", data="grey", batch_size=2)
+    assert scorer.proxy.config.weights == (1e-4, 10.0) and scorer.proxy.config.train_mode
+    mine = make_scorer(space, TINY, "epsinas", {"weights": (1e-3, 1.0)}, data="grey", batch_size=2)
+    assert mine.proxy.config.weights == (1e-3, 1.0)  # the user's options win
 
 
 def test_epsinas_overflowing_output_gives_nan_not_an_error(one_thread):

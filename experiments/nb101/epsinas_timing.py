@@ -1,5 +1,5 @@
 """epsinas on NAS-Bench-101: CPU time per cell with the paper's NB101 settings (weights 1e-4
-and 10, eval-mode BN, float32) on the full network (stem 128), plain path (the one-channel path
+and 10, float32; BN with batch statistics since the NB101 fix, see epsinas_settings.md) on the full network (stem 128), plain path (the one-channel path
 does not cover concatenation: see epsinas_narrow.md).
 
     nice -n 10 .venv/bin/python experiments/nb101/epsinas_timing.py --cells 6 --batch-size 16
@@ -41,7 +41,7 @@ def main() -> None:
     bench = NB101Cifar10()
     space = bench.space
     batch = load_batch("grey", bench.task, args.batch_size, seed=0)
-    proxy = Epsinas(weights=(1e-4, 10.0), train_mode=False)
+    proxy = Epsinas(weights=(1e-4, 10.0), train_mode=True, method="plain")
     rows = np.random.default_rng(0).choice(len(bench.catalogue), size=args.cells, replace=False)
     lines = []
     cpu_times, wall_times = [], []

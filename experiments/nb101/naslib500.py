@@ -2,7 +2,11 @@
 accuracy and the whole-space table's test accuracy, and our nparams (analytic count) against
 both and against NASLib's ``params``.
 
-    nice -n 10 .venv/bin/python experiments/nb101/naslib500.py
+    nice -n 10 .venv/bin/python experiments/nb101/naslib500.py [--epsinas]
+
+``--epsinas`` also scores the 500 cells with epsinas in the paper's NB101 setting (1e-4 and 10,
+batch-statistics BN, float32, 256 real CIFAR-10 training images; the benchmark's own spelling
+of each cell, ``space.canonical``; exact channel-group path).
 
 Writes experiments/nb101/naslib500.md. Reads ../shared/data (NASLib file and nothing else;
 test accuracy and parameter counts come from the packaged table).
@@ -10,7 +14,9 @@ test accuracy and parameter counts come from the packaged table).
 
 from __future__ import annotations
 
+import argparse
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +35,33 @@ OUT = Path(__file__).resolve().parent
 PUBLISHED = {"synflow": 0.37, "grad_norm": -0.20, "grasp": 0.45, "snip": -0.16, "fisher": -0.26, "params": 0.43}
 
 
+def epsinas_scores(space, archs) -> tuple[np.ndarray, float]:
+    """(epsinas of each cell in the paper's NB101 setting, median CPU-s per cell)."""
+    import torch
+
+    from nasearch.data import load_batch
+    from nasearch.proxies.epsinas import Epsinas
+
+    torch.set_num_threads(1)
+    from nasearch.interfaces import TASKS
+
+    task = TASKS["cifar10"]
+    batch = load_batch(str(ROOT.parent / "shared/data/cifar10-partial/cifar10_partial_salvaged.npz"), task, 256)
+    proxy = Epsinas(**space.proxy_defaults["epsinas"])
+    scores, seconds = [], []
+    for arch in archs:
+        start = time.process_time()
+        with torch.device("meta"):
+            model = space.build(space.canonical(arch), task)
+        scores.append(proxy.score(model, batch))
+        seconds.append(time.process_time() - start)
+    return np.array(scores), float(np.median(seconds))
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epsinas", action="store_true", help="also score the cells with epsinas (minutes)")
+    args = parser.parse_args()
     bench = NB101Cifar10NASLib()
     space = bench.space
     archs = bench.architectures()
@@ -40,7 +72,8 @@ def main() -> None:
     table = np.array([bench.full.trainable_parameters(a) for a in archs], dtype=float)
     naslib_params = np.array([r["params"] for r in records]) * 1e6
     lines = ["# NASLib's 500 NAS-Bench-101 cells", "",
-             "Command: `nice -n 10 .venv/bin/python experiments/nb101/naslib500.py`. Validation accuracy: NASLib's "
+             f"Command: `nice -n 10 .venv/bin/python experiments/nb101/naslib500.py{' --epsinas' * args.epsinas}`. "
+             "Validation accuracy: NASLib's "
              "`val_accuracy`; test accuracy: the packaged whole-space table (mean of 3 runs). "
              f"Spearman(valid, test) over the 500 cells: {stats.spearmanr(valid, test)[0]:.3f}.", "",
              "| scores | Spearman / Kendall vs NASLib valid | Spearman / Kendall vs table test | "
@@ -55,6 +88,21 @@ def main() -> None:
     v, t = correlate(ours, valid), correlate(ours, test)
     lines.append(f"| ours `nparams` (analytic) | {v.spearman:.3f} / {v.kendall:.3f} | {t.spearman:.3f} / "
                  f"{t.kendall:.3f} | 0.43 |")
+    if args.epsinas:
+        eps, median = epsinas_scores(space, archs)
+        keep = np.isfinite(eps) & (eps > 0)  # the paper's protocol: NaN (and zero) scores dropped
+        v, t = correlate(eps[keep], valid[keep]), correlate(eps[keep], test[keep])
+        pv, pt = correlate(ours[keep], valid[keep]), correlate(ours[keep], test[keep])
+        lines.append(f"| ours `epsinas` (1e-4, 10), {int(keep.sum())} non-NaN cells | {v.spearman:.3f} / "
+                     f"{v.kendall:.3f} | {t.spearman:.3f} / {t.kendall:.3f} | 0.62 |")
+        lines.append(f"| ours `nparams` on the same {int(keep.sum())} cells | {pv.spearman:.3f} / {pv.kendall:.3f} "
+                     f"| {pt.spearman:.3f} / {pt.kendall:.3f} | — |")
+        naslib_rows = []
+        for name in ("synflow", "params", "jacov", "snip"):
+            theirs = np.array([float(r[name]) for r in records])
+            naslib_rows.append(f"{name} {stats.spearmanr(eps[keep], theirs[keep])[0]:.2f}")
+        lines.append(f"| (epsinas: {len(archs) - int(keep.sum())} NaN cells; median {median:.2f} CPU-s per cell; "
+                     f"Spearman with NASLib's stored scores on the non-NaN cells: {', '.join(naslib_rows)}) | | | |")
     equal_table = int(np.sum(ours == table))
     close_naslib = int(np.sum(np.abs(ours - naslib_params) < 1.0))
     differ = np.abs(ours - table)[ours != table]

@@ -13,7 +13,7 @@ validation accuracy, with rank agreement against NASLib's stored scores.
 Each proxy scores the full network (stem 128, 3x3 cells, CIFAR-10 shape) built by the space
 as the generic scorer builds it (``nasearch.scoring.prepare``), moved to ``--device``.
 Data: ``--data`` (default the real CIFAR-10 images of ../shared/data when present, else grey),
-batch ``--batch-size``; epsinas uses the paper's NB101 settings (1e-4 and 10, eval-mode BN).
+batch ``--batch-size``; epsinas uses the paper's NB101 setting (1e-4 and 10; BN with batch statistics as the reference code, see epsinas_settings.md).
 Scores go to ``proxy_table_<tag>.csv``; correlations to ``proxy_table_<tag>.md``.
 """
 
@@ -49,7 +49,7 @@ CIFAR = "cifar10-partial/cifar10_partial_salvaged.npz"
 PUBLISHED = {"epsinas": (0.62, 0.44), "zico": (0.63, 0.46), "gsnr": (0.615, 0.434), "grasp": (0.45, 0.31),
              "grad_sign": (0.45, None), "nparams": (0.43, 0.31), "synflow": (0.37, 0.25),
              "grad_norm": (-0.20, -0.14), "snip": (-0.16, -0.11), "fisher": (-0.26, -0.18)}
-CONFIG = {"epsinas": {"weights": (1e-4, 10.0), "train_mode": False}}
+CONFIG = {"epsinas": {"weights": (1e-4, 10.0), "train_mode": True}}
 NASLIB_NAMES = {"nparams": "params", "flops": "flops", "synflow": "synflow", "snip": "snip",
                 "grad_norm": "grad_norm", "jacov": "jacov", "grasp": "grasp", "fisher": "fisher"}
 

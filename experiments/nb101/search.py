@@ -7,7 +7,7 @@ experiment on NAS-Bench-101), best test accuracy against trained cells.
 ``nparams`` is the parameter count of each cell's network computed analytically
 (``count_parameters``, equal to the built network's count and to the table's for all 423,624
 cells: ``space_check.md``), so a pool costs microseconds per cell. ``epsinas`` scores each
-cell with the paper's NB101 settings (weights 1e-4 and 10, eval-mode BN, float32) on a batch
+cell with the paper's NB101 setting (weights 1e-4 and 10, batch-statistics BN, float32) on a batch
 of ``--batch-size`` grey images, through the generic ProxyScorer and score store; on this
 2-core CPU that is tens of seconds per cell, so run it on a GPU.
 
@@ -61,7 +61,7 @@ def main() -> None:
         scorer = FunctionScorer(lambda arch: float(count_parameters(prune(space.cell(arch)))), "nparams")
     else:
         batch = load_batch("grey", benchmark.task, args.batch_size, seed=0)
-        scorer = ProxyScorer(space, Epsinas(weights=(1e-4, 10.0), train_mode=False), benchmark.task, batch)
+        scorer = ProxyScorer(space, Epsinas(weights=(1e-4, 10.0), train_mode=True), benchmark.task, batch)
     results = {}
     start = time.perf_counter()
     for strategy in STRATEGIES:

@@ -50,7 +50,9 @@ Method = Literal["auto", "plain", "narrow"]
 
 class EpsinasConfig(Config):
     weights: tuple[float, float] = (1e-7, 1.0)
-    train_mode: bool = True  # NB201 reference: BN batch statistics; NB101 reference: eval mode
+    # BN batch statistics, as both references compute (the NB101 reference calls eval() but its
+    # BatchNorm layers keep no running statistics, so they normalise with the batch's)
+    train_mode: bool = True
     dtype: Literal["float32", "float64"] = "float32"  # see the module docstring
     method: Method = "auto"
     num_threads: int = 1  # torch threads for the narrow path (0: leave torch's setting)

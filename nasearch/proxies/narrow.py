@@ -14,7 +14,10 @@ the batch axis) using only the layers' shapes and hyper-parameters, so a network
 the meta device is never allocated at full width. It is generic over ``nn.Module``: the
 network's own ``forward`` runs with conv/linear/batch-norm layers swapped for narrowed
 versions, while every other tensor operation is checked against a list of operations that
-preserve channel symmetry. Anything else (a concatenation, channel slicing, an embedding
+preserve channel symmetry. Concatenation along the channels and channel slicing (NAS-Bench-101
+cells) are followed exactly with a few channel *groups* per tensor (``narrow_groups``); the
+convolution or dense layer after them sums the groups with their sizes as weights. Anything
+else (concatenation along another axis, other indexing, an embedding
 or other parameterised layer, a buffer other than batch-norm statistics, a grouped
 convolution on distinct channels, dropout in training mode, ...) raises ``NotNarrowable``,
 and the caller falls back to the plain computation.
@@ -32,6 +35,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.overrides import TorchFunctionMode
+
+from nasearch.proxies.narrow_groups import (GroupError, channel_cat, channel_slice, expand, flattened_groups,
+                                            groups_of, result_groups, sum_channels, tag)
 
 
 class NotNarrowable(Exception):
@@ -85,9 +91,39 @@ class _SymmetryGuard(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        if not self.trusted:
-            self._check(func, args, kwargs)
-        return func(*args, **kwargs)
+        if self.trusted:
+            return func(*args, **kwargs)
+        try:
+            return self._grouped(func, args, kwargs)
+        except GroupError as err:
+            raise NotNarrowable(str(err)) from err
+
+    def _grouped(self, func: Callable, args: tuple, kwargs: dict) -> Any:
+        """Runs ``func`` on narrowed tensors, keeping their channel groups (see ``narrow_groups``)."""
+        name = _name(func)
+        if name == "__getitem__" and groups_of(args[0]) is not None:
+            out = channel_slice(args[0], args[1])
+            if out is None:
+                raise NotNarrowable("indexing other than a channel range x[:, a:b]")
+            return out
+        if name in ("cat", "concat", "concatenate"):
+            tensors = args[0] if args else kwargs.get("tensors", ())
+            out = channel_cat(tensors, args[1] if len(args) > 1 else kwargs.get("dim", 0))
+            if out is None:
+                raise NotNarrowable("concatenation of full-width tensors")
+            return out
+        self._check(func, args, kwargs)
+        out = func(*args, **kwargs)
+        source = groups_of(args[0]) if args else None
+        if name in ("flatten", "view", "reshape") and source is not None:
+            return tag(out, flattened_groups(source, out.shape[1] // len(source)))
+        if name == "mean" and source is not None and len(source) > 1:
+            dims = args[1] if len(args) > 1 else kwargs.get("dim")
+            if any(d % args[0].dim() == 1 for d in ([dims] if isinstance(dims, int) else dims)):
+                raise NotNarrowable("a mean over channel groups of different sizes")
+        operands = [*args, *kwargs.values()]
+        groups = result_groups(operands, out)
+        return tag(out, groups) if groups is not None else out
 
     @staticmethod
     def _check(func: Callable, args: tuple, kwargs: dict) -> None:
@@ -179,17 +215,24 @@ def _conv_forward(conv: nn.Module, ctx: _Context, x: torch.Tensor) -> torch.Tens
     dims = _CONVS[type(conv)]
     if x.dim() != dims + 2:
         raise NotNarrowable(f"{type(conv).__name__} got a {x.dim()}-d input")
-    actual = x.shape[1]
-    if actual == conv.in_channels:  # distinct channels (e.g. the first layer sees the image)
-        if conv.groups != 1 and actual > 1:
+    actual, groups = x.shape[1], groups_of(x)
+    if groups is None:
+        if actual != conv.in_channels:
+            raise NotNarrowable(f"{type(conv).__name__} with {conv.in_channels} inputs got {actual} channels")
+        if conv.groups != 1 and actual > 1:  # distinct channels (e.g. the first layer sees the image)
             raise NotNarrowable("grouped convolution over distinct channels")
         summed, fan_in = (x.sum(1, keepdim=True) if actual > 1 else x), 1
-    elif actual == 1:  # the narrowed copy of in_channels identical channels
-        summed, fan_in = x, conv.in_channels // conv.groups
-    else:
-        raise NotNarrowable(f"{type(conv).__name__} with {conv.in_channels} inputs got {actual} channels")
+    else:  # identical channels in one or a few groups
+        if conv.groups != 1 and len(groups) > 1:
+            raise NotNarrowable("grouped convolution over several channel groups")
+        summed, fan_in = sum_channels(x, conv.in_channels, type(conv).__name__)
+        fan_in //= conv.groups
     box = _box_sum(conv, dims, summed)
-    return ctx.scale(box, fan_in, in_place=box is not summed and box is not x)
+    # a 1x1 window sum is a view of its input, which other layers may still read
+    fresh = box.untyped_storage().data_ptr() not in (summed.untyped_storage().data_ptr(),
+                                                     x.untyped_storage().data_ptr())
+    out = ctx.scale(box, fan_in, in_place=fresh)
+    return tag(out, (conv.out_channels,))
 
 
 def _box_sum(conv: nn.Module, dims: int, x: torch.Tensor) -> torch.Tensor:
@@ -279,11 +322,13 @@ def _avg_pool_forward(pool: nn.Module, ctx: _Context, x: torch.Tensor) -> torch.
 def _linear_forward(linear: nn.Linear, ctx: _Context, x: torch.Tensor) -> torch.Tensor:
     if x.dim() != 2:
         raise NotNarrowable(f"Linear got a {x.dim()}-d input (only (batch, features) is narrowed)")
-    actual = x.shape[1]
-    if linear.in_features % actual:
-        raise NotNarrowable(f"Linear with {linear.in_features} inputs got {actual} features")
-    # a flattened narrowed map: each of its features stands for in_features/actual copies
-    return ctx.scale(x.sum(1, keepdim=True), linear.in_features // actual)
+    if groups_of(x) is None:
+        if x.shape[1] != linear.in_features:
+            raise NotNarrowable(f"Linear with {linear.in_features} inputs got {x.shape[1]} features")
+        summed, fan_in = x.sum(1, keepdim=True), 1
+    else:  # a flattened narrowed map: its columns stand for groups of identical features
+        summed, fan_in = sum_channels(x, linear.in_features, "Linear")
+    return tag(ctx.scale(summed, fan_in), (linear.out_features,))
 
 
 def _batch_norm_forward(bn: nn.Module, ctx: _Context, x: torch.Tensor) -> torch.Tensor:
@@ -306,7 +351,8 @@ def _batch_norm_forward(bn: nn.Module, ctx: _Context, x: torch.Tensor) -> torch.
     if bn.affine:
         factor = factor * ctx.per_group.view(groups, 1, 1)
     out = centred.mul_(factor)  # centred is our own temporary
-    return out.reshape(groups, channels, n, -1).transpose(1, 2).reshape(x.shape)
+    out = out.reshape(groups, channels, n, -1).transpose(1, 2).reshape(x.shape)
+    return tag(out, groups_of(x)) if groups_of(x) is not None else out
 
 
 def _constant_stats(bn: nn.Module) -> tuple[float, float]:
@@ -320,11 +366,11 @@ def _constant_stats(bn: nn.Module) -> tuple[float, float]:
 
 
 def _signature(module: nn.Module) -> tuple:
-    if isinstance(module, tuple(_CONVS)):
-        return (type(module), module.in_channels, module.groups, module.kernel_size, module.stride,
+    if isinstance(module, tuple(_CONVS)):  # out_channels: the output's group width
+        return (type(module), module.in_channels, module.out_channels, module.groups, module.kernel_size, module.stride,
                 module.padding, module.dilation, module.padding_mode)
     if isinstance(module, nn.Linear):
-        return (nn.Linear, module.in_features)
+        return (nn.Linear, module.in_features, module.out_features)
     if isinstance(module, _BATCH_NORMS):
         stats = None if module.training or not module.track_running_stats else _constant_stats(module)
         return ("batchnorm", module.eps, module.affine, stats)
@@ -371,7 +417,8 @@ def _replacement(module: nn.Module, ctx: _Context) -> Callable[[torch.Tensor], t
             def compute() -> torch.Tensor:
                 ctx.guard.trusted += 1
                 try:
-                    return _avg_pool_forward(module, ctx, x)
+                    out = _avg_pool_forward(module, ctx, x)
+                    return tag(out, groups_of(x)) if groups_of(x) is not None else out
                 except NotNarrowable:
                     pass
                 finally:
@@ -445,6 +492,8 @@ def narrow_outputs(model: nn.Module, inputs: torch.Tensor, weights: Sequence[flo
             out = model(stacked)
         if isinstance(out, (tuple, list)):
             out = out[0]
+        if isinstance(out, torch.Tensor):
+            out = expand(out)  # groups of different sizes: the values with their multiplicities
     except (RuntimeError, TypeError, ValueError, IndexError) as err:
         # a shape error in the narrowed pass means the network relies on its widths
         raise NotNarrowable(f"narrowed pass failed: {err}") from err

@@ -69,6 +69,9 @@ class NB101Space(SearchSpace):
     default_task = "cifar10"
     default_benchmark = "nb101-cifar10"
     ops = INTERIOR_OPS
+    # the epsinas paper's NB101 weight pair (its Table 9); BN uses batch statistics as its code
+    # does (experiments/nb101/epsinas_settings.md)
+    proxy_defaults = {name: {"weights": (1e-4, 10.0), "train_mode": True} for name in ("epsinas", "epsinas_whole")}
 
     def benchmark_from_path(self, path: str) -> "Benchmark | None":
         """The official ``nasbench_only108.tfrecord`` / ``nasbench_full.tfrecord`` (read without TensorFlow)."""

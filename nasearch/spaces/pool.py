@@ -35,6 +35,7 @@ class PoolSpace(SearchSpace):
         self.default_task = base.default_task  # type: ignore[misc]
         self.default_benchmark = base.default_benchmark  # type: ignore[misc]
         self.task_kinds = base.task_kinds  # type: ignore[misc]
+        self.proxy_defaults = base.proxy_defaults  # type: ignore[misc]
         unique: dict[str, Architecture] = {}
         for cell in cells:
             unique.setdefault(base.canonical_key(cell), cell)
