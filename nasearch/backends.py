@@ -52,6 +52,9 @@ def default_workers() -> int:
 class Backend(Protocol):
     name: str
     workers: int
+    # cells a scoring task carries by default: enough to amortise the per-task overhead, few
+    # enough that progress shows every few seconds (a cell takes 20 ms to seconds)
+    cells_per_task: int
 
     def map(self, fn: Callable[[Any, T], R], shared: Any, items: Iterable[T]) -> Iterator[R]: ...
 
@@ -76,6 +79,7 @@ class InlineBackend:
 
     name = "inline"
     workers = 1
+    cells_per_task = 1  # no overhead per task
 
     def __init__(self, threads: int = 1):
         self.threads = _positive("threads", threads)
@@ -151,6 +155,7 @@ class ProcessBackend:
     to every worker once."""
 
     name = "process"
+    cells_per_task = 1  # 0.1 ms of overhead per task (experiments/scale/ray_speedup.md)
 
     def __init__(self, workers: int | None = None, threads: int = 1, in_flight: int | None = None,
                  announce: bool = False):
@@ -238,6 +243,7 @@ class RayBackend:
     existing cluster, whose size then sets ``workers``. Each task takes one CPU."""
 
     name = "ray"
+    cells_per_task = 8  # 2-6 ms of overhead per task: 8 cells of 20-300 ms dwarf it
 
     def __init__(self, workers: int | None = None, address: str | None = None, threads: int = 1,
                  in_flight: int | None = None):

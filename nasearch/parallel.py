@@ -4,7 +4,8 @@
 fine) in blocks, so memory does not grow with the number of cells. For each block it asks
 the store which cells are already scored (by the same cache key as ``ProxyScorer``) and sends
 only the others to the backend (``nasearch.backends``: this process, local processes or Ray)
-in tasks of ``cells_per_task`` cells: the space, proxy and minibatch travel to each worker
+in tasks of ``cells_per_task`` cells (default: the backend's; the progress bar moves once per
+task): the space, proxy and minibatch travel to each worker
 once, workers return scores, and this process alone writes them to the store, one
 transaction per task, as they arrive, so an interrupted run resumes where it stopped.
 Scores are the values ``ProxyScorer`` computes and stores (same key, same canonical
@@ -32,7 +33,6 @@ from nasearch.interfaces import Batch, Proxy, SearchSpace, Task
 from nasearch.scoring import ProxyScorer, compute_score, resolve_device
 from nasearch.store import ScoreKey, ScoreStore
 
-DEFAULT_CELLS_PER_TASK = 8  # NB201 cells take 20-300 ms each: a task of 8 dwarfs a few ms of overhead
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def iter_scores(space: SearchSpace, proxy: Proxy, task: Task, batch: Batch, arch
     """
     if backend is None:
         backend = ProcessBackend(workers)
-    per_task = cells_per_task or DEFAULT_CELLS_PER_TASK
+    per_task = cells_per_task or backend.cells_per_task
     if per_task < 1:
         raise ValueError(f"cells per task must be >= 1, got {per_task}")
     keying = ProxyScorer(space, proxy, task, batch, None, seed, device)
