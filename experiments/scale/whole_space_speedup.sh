@@ -15,6 +15,7 @@ for workers in 1 2; do
            --workers "$workers" --store "$TMP/w$workers.sqlite")
     wall=$(python3 -c "print($(date +%s.%N) - $start)")
     echo "$line" >&2
+    line="${line//$TMP\//<temporary folder>/}"
     rows="$rows| $workers | $(printf %.1f "$wall") | $line | $load |"$'\n'
     eval "wall$workers=$wall"
 done
