@@ -22,7 +22,7 @@ from nasearch.interfaces import Benchmark
 from nasearch.messages import config_error_line
 from nasearch.metrics import correlate, monotonicity, partial_correlation
 from nasearch.parallel import raw_many_on
-from nasearch.scale_cli import add_backend_args, backend_from_args, on_device
+from nasearch.scale_cli import add_backend_args, backend_from_args
 from nasearch.scoring import ProxyError, ProxyScorer
 from nasearch.store import ScoreStore, default_store_path
 from nasearch.tables.presets import preset_names
@@ -40,11 +40,11 @@ PROXY_HELP = (
 
 
 def _scorer(args: argparse.Namespace, space, task, proxy: str, pairs: Sequence[str] | None,
-            store: ScoreStore | None) -> ProxyScorer | TableScorer:
+            store: ScoreStore | None, device: str | None = None) -> ProxyScorer | TableScorer:
     """``make_scorer`` with the command's options; a bad proxy option is one line naming the allowed keys."""
     try:
         scorer = make_scorer(space, task, proxy, _options(pairs, "proxy"), args.data, args.batch_size,
-                             args.data_seed, args.proxy_seed, store)
+                             args.data_seed, args.proxy_seed, store, device)
     except ValidationError as err:
         raise CliError(config_error_line(err, f"proxy {proxy!r}", registry.proxies.get_class(proxy).Config)) from None
     if isinstance(scorer, ProxyScorer):
@@ -129,7 +129,7 @@ def cmd_correlate(args: argparse.Namespace) -> int:
     backend = backend_from_args(args, len(archs))  # scale: --backend/--workers/--device (nasearch.scale_cli)
 
     def scorer_for(proxy: str, options: Sequence[str] | None):
-        scorer = on_device(_scorer(args, space, benchmark.task, proxy, options, store), args.device)
+        scorer = _scorer(args, space, benchmark.task, proxy, options, store, args.device)
         _warn_table_coverage(scorer, archs, "sampled cells", "omitted from the correlation")
         return scorer
 

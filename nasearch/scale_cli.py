@@ -76,15 +76,6 @@ def backend_from_args(args: argparse.Namespace, items: int | None = None) -> Bac
         return make_backend("ray", workers, args.address, args.threads or 1)
 
 
-def on_device(scorer, device: str | None):
-    """``scorer`` computing on ``device`` (a table scorer, or no device asked, is returned as is)."""
-    from nasearch.scoring import ProxyScorer
-
-    if device is None or not isinstance(scorer, ProxyScorer):
-        return scorer
-    return ProxyScorer(scorer.space, scorer.proxy, scorer.task, scorer.batch, scorer.store, scorer.seed, device)
-
-
 def check_run_args(args: argparse.Namespace) -> None:
     if args.max_rounds is not None and args.max_rounds < 1:
         raise ValueError(f"--max-rounds must be >= 1, got {args.max_rounds}")
@@ -106,10 +97,9 @@ def cmd_score(args: argparse.Namespace) -> int:
         archs = list(args.shard.select(archs))
     store = ScoreStore(args.store)
     scorer = make_scorer(space, benchmark.task, args.proxy, _options(args.proxy_option, "proxy"), args.data,
-                         args.batch_size, args.data_seed, args.proxy_seed, store)
+                         args.batch_size, args.data_seed, args.proxy_seed, store, args.device)
     if not isinstance(scorer, ProxyScorer):
         raise CliError(f"{args.proxy} is a table of scores: there is nothing to compute")
-    scorer = on_device(scorer, args.device)
     backend = backend_from_args(args, len(archs))
     start = time.perf_counter()
     try:
