@@ -17,11 +17,9 @@ import numpy as np
 import torch
 
 from nasearch import progress as _progress
-from typing import Any
-
 from nasearch.architecture import Architecture
-
 from nasearch.interfaces import Batch, DeadBranchSkipping, NoNetworkError, Proxy, SearchSpace, Task
+from nasearch.scorer_base import RawScorer
 from nasearch.store import ScoreCache, ScoreKey
 
 
@@ -156,7 +154,7 @@ def prepare(space: SearchSpace, arch: Architecture, task: Task, proxy: Proxy, ba
     return model, batch_for(proxy, batch)
 
 
-class ProxyScorer:
+class ProxyScorer(RawScorer):
     """Scores architectures of ``space`` with ``proxy`` on ``batch``, cached in ``store``."""
 
     def __init__(self, space: SearchSpace, proxy: Proxy, task: Task, batch: Batch,
@@ -177,15 +175,10 @@ class ProxyScorer:
             seed=seed if proxy.needs_random_init else 0,
         )
         self._memory: dict[str, float] = {}
-        self._cost: dict[str, float] = {}  # seconds each score took when it was computed
-        self.calls = 0  # scores asked for
-        self.computed = 0  # scores actually computed (not found in memory or store)
-        self.seconds = 0.0  # time spent computing
-        self.nan = 0  # NaN scores handed out
-        # what the distinct scores handed out since begin_run() cost when they were computed,
-        # here or in an earlier process (the store keeps each score's seconds)
-        self.charged_seconds = 0.0
-        self._charged: set[str] = set()
+        # seconds each score took when it was computed, here or in an earlier process (the
+        # store keeps them): what charged_seconds adds up
+        self._cost: dict[str, float] = {}
+        self._start_counting()
         # show a bar (total and ETA, on stderr) whenever one call computes many scores, e.g. a
         # strategy's warm-up pool; the command line turns this on
         self.progress = False
@@ -193,26 +186,6 @@ class ProxyScorer:
     def cache_key(self, arch: Architecture) -> str:
         """Canonical key for isomorphism-invariant proxies, else the cell's own string."""
         return self.space.canonical_key(arch) if self.proxy.isomorphism_invariant else arch.text
-
-    def begin_run(self) -> None:
-        """Start charging anew: a search run pays once for each distinct score it uses."""
-        self._charged = set()
-
-    def manifest(self) -> dict[str, Any]:
-        return {"proxy": self.proxy.name, "proxy_config": self.proxy.config_dict(), "proxy_seed": self.seed,
-                "data_fingerprint": self.batch.fingerprint}
-
-    def raw(self, arch: Architecture) -> float:
-        """The proxy's own value (sign as the proxy defines it)."""
-        return float(self.raw_many([arch])[0])
-
-    def __call__(self, arch: Architecture) -> float:
-        value = self.raw(arch)
-        return value if self.proxy.higher_is_better else -value
-
-    def oriented_many(self, archs: Sequence[Architecture], progress: bool | None = None) -> np.ndarray:
-        values = self.raw_many(archs, progress=progress)
-        return values if self.proxy.higher_is_better else -values
 
     def raw_many(self, archs: Sequence[Architecture], progress: bool | None = None,
                  flush_every: int = 64) -> np.ndarray:
@@ -248,12 +221,7 @@ class ProxyScorer:
         finally:
             self._flush(pending)
         values = np.array([self._memory[k] for k in keys], dtype=float)
-        for key in dict.fromkeys(keys):
-            if key not in self._charged:
-                self._charged.add(key)
-                self.charged_seconds += self._cost.get(key, 0.0)
-        self.calls += len(archs)
-        self.nan += int(np.isnan(values).sum())
+        self._hand_out(values, keys, lambda key: self._cost.get(key, 0.0))
         return values
 
     def not_in_memory(self, archs: Sequence[Architecture]) -> list[Architecture]:

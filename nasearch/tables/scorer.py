@@ -1,12 +1,10 @@
 """Proxy scores read from a table instead of computed, as NAS-Bench-Suite-Zero users do.
 
 A ``Proxy`` scores a network and never sees which architecture it is, so a table of
-precomputed scores cannot be one. ``TableScorer`` instead implements what strategies, the
-search loop and the command line use of ``nasearch.scoring.ProxyScorer``: ``scorer(arch)``
-(oriented so that higher is better), ``raw``/``raw_many``/``oriented_many``, the ``calls``/
-``computed``/``seconds``/``nan`` counters, ``stats()``, ``seconds_per_arch`` and
-``proxy``/``seed``/``batch.fingerprint`` for the manifest. Any strategy that takes a scorer
-takes a ``TableScorer``.
+precomputed scores cannot be one. ``TableScorer`` is instead a ``RawScorer``
+(``nasearch.scorer_base``), as ``nasearch.scoring.ProxyScorer`` is: the same orientation,
+counters, charging and manifest, with values read instead of computed. Any strategy that
+takes a scorer takes a ``TableScorer``.
 
 Sources (``column`` names the proxy, e.g. ``synflow``):
 - CSV with one row per cell and an architecture column (``net_str``, ``arch_str``,
@@ -45,6 +43,7 @@ from nasearch.architecture import Architecture
 from nasearch.interfaces import SearchSpace
 from nasearch.messages import few
 from nasearch.registry import DEFAULT_SPACE, spaces
+from nasearch.scorer_base import RawScorer
 
 ARCH_COLUMNS = ("net_str", "arch_str", "arch", "net", "cellstr")
 NASLIB_FAILURE = -1e8  # NASLib's score for "could not compute"
@@ -141,7 +140,7 @@ def _json_rows(path: Path, column: str, dataset: str | None) -> list[Row]:
     return rows
 
 
-class TableScorer:
+class TableScorer(RawScorer):
     """Scores looked up in one column of a score table (see module docstring)."""
 
     def __init__(self, path: str | Path, column: str, space: SearchSpace | str = DEFAULT_SPACE,
@@ -212,13 +211,10 @@ class TableScorer:
         self.proxy = source
         self.seed = 0
         self.batch = TableFingerprint(f"table-{digest}")
-        self.calls = 0
-        self.computed = 0  # nothing is ever computed: every score is read
-        self.seconds = 0.0  # published computation time of the scores handed out, where known
-        self.nan = 0
+        # nothing is ever computed (computed stays 0); seconds and charged_seconds add up the
+        # published computation times, where the table has them
+        self._start_counting()
         self._timed = 0  # scores handed out whose computation time is known
-        self.charged_seconds = 0.0  # published seconds of the distinct scores used since begin_run()
-        self._charged: set[str] = set()
 
     # --- the scorer protocol ------------------------------------------------------------------
     def _cell(self, arch: Architecture) -> str | None:
@@ -236,41 +232,16 @@ class TableScorer:
         cell = self._cell(arch)
         return cell is not None and not math.isnan(self._values[cell])
 
-    def raw_many(self, archs: Iterable[Architecture], progress: bool = False) -> np.ndarray:
-        """Raw scores of ``archs`` in order (NaN where the table has none)."""
+    def raw_many(self, archs: Sequence[Architecture], progress: bool | None = None) -> np.ndarray:
+        """Raw scores of ``archs`` in order (NaN where the table has none); nothing to show progress of."""
         cells = [self._cell(a) for a in archs]
         values = np.array([math.nan if c is None else self._values[c] for c in cells], dtype=float)
         times = [t for t in (self._times[c] for c in cells if c is not None) if not math.isnan(t)]
         self.seconds += math.fsum(times)
         self._timed += len(times)
-        for cell in dict.fromkeys(c for c in cells if c is not None):
-            if cell not in self._charged:
-                self._charged.add(cell)
-                seconds = self._times[cell]
-                self.charged_seconds += 0.0 if math.isnan(seconds) else seconds
-        self.calls += len(values)
-        self.nan += int(np.isnan(values).sum())
+        self._hand_out(values, (c for c in cells if c is not None),
+                       lambda cell: 0.0 if math.isnan(self._times[cell]) else self._times[cell])
         return values
-
-    def begin_run(self) -> None:
-        """Start charging anew: a search run pays once for each distinct score it uses."""
-        self._charged = set()
-
-    def manifest(self) -> dict[str, Any]:
-        return {"proxy": self.proxy.name, "proxy_config": self.proxy.config_dict(), "proxy_seed": self.seed,
-                "data_fingerprint": self.batch.fingerprint}
-
-    def raw(self, arch: Architecture) -> float:
-        """The table's own value (sign as the table has it)."""
-        return float(self.raw_many([arch])[0])
-
-    def oriented_many(self, archs: Sequence[Architecture], progress: bool = False) -> np.ndarray:
-        """Scores of ``archs`` oriented so that higher is better."""
-        values = self.raw_many(archs, progress=progress)
-        return values if self.proxy.higher_is_better else -values
-
-    def __call__(self, arch: Architecture) -> float:
-        return float(self.oriented_many([arch])[0])
 
     def seconds_per_arch(self, archs: Sequence[Architecture]) -> float:
         """Mean published computation time of the scores of ``archs`` (NaN where none is known)."""
