@@ -84,6 +84,9 @@ def main() -> None:
     parser.add_argument("--reference", help="the NAS-Bench-101 folder of an epsinas checkout")
     parser.add_argument("--cells", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--methods", default="narrow,plain,authors",
+                        help="which to run (authors needs --reference); the report is epsinas_speed.md for all "
+                             "three, else epsinas_speed_<methods>.md")
     parser.add_argument("--worker", choices=["narrow", "plain", "authors"], help=argparse.SUPPRESS)
     parser.add_argument("--indices", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -91,7 +94,7 @@ def main() -> None:
         worker(args.worker, json.loads(args.indices), args.batch_size, args.reference)
         return
     indices = chosen_cells(args.cells)
-    methods = ["narrow", "plain"] + (["authors"] if args.reference else [])
+    methods = [m for m in args.methods.split(",") if m != "authors" or args.reference]
     results = {}
     for method in methods:
         command = [sys.executable, __file__, "--worker", method, "--indices", json.dumps(indices),
@@ -104,7 +107,8 @@ def main() -> None:
     header = "| cell | parameters | " + " | ".join(f"{m} score | {m} CPU s" for m in methods) + " |"
     lines = ["# epsinas on NAS-Bench-101: channel-group path vs plain path vs the authors' code", "",
              f"Command: `nice -n 10 .venv/bin/python experiments/nb101/epsinas_speed.py --reference <epsinas "
-             f"checkout>/NAS-Bench-101 --cells {args.cells} --batch-size {args.batch_size}` "
+             f"checkout>/NAS-Bench-101 --cells {args.cells} --batch-size {args.batch_size}"
+             + ("" if len(methods) == 3 else f" --methods {args.methods}") + "` "
              f"({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()} CPU, 2 cores shared with "
              "other sessions, one torch thread per method). The paper's NB101 setting: weights 1e-4 and 10, "
              f"float32, batch-statistics BN, {args.batch_size} real CIFAR-10 training images; "
@@ -124,15 +128,18 @@ def main() -> None:
         hours = medians[m] * SPACE_SIZE / 3600
         lines.append(f"| {m} | {medians[m]:.3f} | {results[m]['rows'][-1]['cpu_s']:.2f} | "
                      f"{results[m]['peak_mb']:.0f} | {hours:,.1f} | {hours / 16:,.2f} |")
-    lines += ["", "Ratios of medians: " + ", ".join(f"{m} / narrow = {medians[m] / medians['narrow']:.0f}x"
-                                                     for m in methods if m != "narrow") + "."]
-    finite = [(results["narrow"]["rows"][k]["score"], results["plain"]["rows"][k]["score"])
-              for k in range(len(indices))]
-    agree = [abs(a - b) / abs(b) for a, b in finite if np.isfinite(a) and np.isfinite(b) and b]
-    nan_same = all(np.isfinite(a) == np.isfinite(b) for a, b in finite)
-    lines.append(f"narrow vs plain: the same cells are NaN: {nan_same}; largest relative difference on the "
-                 f"finite ones {max(agree) if agree else float('nan'):.1e} (float32 rounding).")
-    (OUT / "epsinas_speed.md").write_text("\n".join(lines) + "\n")
+    if len(methods) > 1:
+        lines += ["", "Ratios of medians: " + ", ".join(f"{m} / narrow = {medians[m] / medians['narrow']:.0f}x"
+                                                         for m in methods if m != "narrow") + "."]
+    if "plain" in results and "narrow" in results:
+        finite = [(results["narrow"]["rows"][k]["score"], results["plain"]["rows"][k]["score"])
+                  for k in range(len(indices))]
+        agree = [abs(a - b) / abs(b) for a, b in finite if np.isfinite(a) and np.isfinite(b) and b]
+        nan_same = all(np.isfinite(a) == np.isfinite(b) for a, b in finite)
+        lines.append(f"narrow vs plain: the same cells are NaN: {nan_same}; largest relative difference on the "
+                     f"finite ones {max(agree) if agree else float('nan'):.1e} (float32 rounding).")
+    name = "epsinas_speed.md" if len(methods) == 3 else f"epsinas_speed_{'_'.join(methods)}.md"
+    (OUT / name).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
