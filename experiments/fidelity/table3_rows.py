@@ -130,7 +130,7 @@ def naslib_partial_rows(data: Path) -> list[str]:
     with (data / "naslib-zc-partial" / "zc_nasbench201_partial.json").open() as handle:
         raw = json.load(handle)
     keys = {"cifar10": "cifar10", "cifar100": "cifar100", "imagenet16-120": "ImageNet16-120"}
-    lines = ["## 5. Paper 001 Table 2 / paper 000 Table 1: NASLib's gradient and Jacobian scores on its "
+    lines = ["## 4. Paper 001 Table 2 / paper 000 Table 1: NASLib's gradient and Jacobian scores on its "
              "partial cell sets", "",
              "NASLib's own scores (`naslib-zc-partial/zc_nasbench201_partial.json`, its cell sample per dataset, "
              "its 100-class head on CIFAR-100) against our 200-epoch test accuracies; ρ / τ, published "
@@ -307,7 +307,7 @@ def main() -> None:
     lines.append("")
     lines += naslib_partial_rows(data)
     written = figures(data, in16)
-    lines += ["## 4. Figures", "", "Paper 001 Figure 8 with NASLib's gradient and Jacobian scores on C-10 and "
+    lines += ["## 5. Figures", "", "Paper 001 Figure 8 with NASLib's gradient and Jacobian scores on C-10 and "
               "ImageNet16-120, and Figure 1's ImageNet16-120 panel on all cells: " +
               ", ".join(f"[{w}]({w})" for w in written) + ".", ""]
     (HERE / "table3_rows.md").write_text("\n".join(lines) + "\n")
