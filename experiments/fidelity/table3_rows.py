@@ -1,4 +1,5 @@
-"""Paper 001 Table 3, the rows searches.py leaves out: epsinas on CIFAR-100 / ImageNet16-120, the
+"""Paper 001 Table 3, the rows searches.py leaves out (and, from the same scores, Table 2 on all cells, Figure 8
+with NASLib's scores, and paper 002 Table II across scoring runs): epsinas on CIFAR-100 / ImageNet16-120, the
 gradient proxies (grad_norm, snip, grasp, fisher), and cv / grad_sign (N=100).
 
     PYTHONPATH=$PWD nice -n 10 python experiments/fidelity/table3_rows.py [--runs 500]
@@ -146,6 +147,27 @@ def naslib_partial_rows(data: Path) -> list[str]:
             pub = published("p001", "table2", dataset).get(name) or published("p000", "table1", dataset).get(name)
             out.append(f"{c.spearman:.2f} / {c.kendall:.2f}" + (f" ({pub[0]} / {pub[2]})" if pub else ""))
         lines.append(f"| {dataset} | {len(idx)} | " + " | ".join(out) + " |")
+    return lines + [""]
+
+
+def paper002_table2_runs(data: Path) -> list[str]:
+    """Paper 002 Table II (top-10% ρ, top 10% by score), C-10: how much it moves between scoring runs."""
+    from tables import freerea, top10_by_score
+    scores, listed = naslib_whole_space(data, "cifar10", ("synflow", "nwot"))
+    idx, cols = read_columns(SAMPLES["cifar10"])
+    acc = ACC["cifar10"]
+    runs = [("FreeREA (tables.md §B)", "all 15,625", freerea(data, "cifar10", "synflow"), freerea(data, "cifar10", "naswot"), acc),
+            ("NASLib", "all 15,625 (by class)", scores["synflow"], scores["nwot"], acc),
+            ("NASLib", "its 9,445 listed", np.where(listed, scores["synflow"], np.nan),
+             np.where(listed, scores["nwot"], np.nan), acc),
+            ("ours (proxy table)", "1,000-cell sample", cols["synflow"], cols["naswot"], acc[idx])]
+    pub = published("p002", "table2", "cifar10")
+    lines = ["## 5. Paper 002 Table II on CIFAR-10: top-10% ρ (top 10% by score) across scoring runs", "",
+             f"Published: naswot {pub['naswot']:.3f}, synflow {pub['synflow']:.3f}. Same statistic as tables.md §B.", "",
+             "| scores | cells | naswot | synflow |", "|---|---|---|---|"]
+    for who, cells, syn, nwot, a in runs:
+        nwot = np.where(np.isfinite(nwot), nwot, np.nan)
+        lines.append(f"| {who} | {cells} | {top10_by_score(nwot, a)[0]:.3f} | {top10_by_score(syn, a)[0]:.3f} |")
     return lines + [""]
 
 
@@ -306,8 +328,9 @@ def main() -> None:
                          f"{size} | {fmt(picks)} (SE {se:.2f}) | {extra[0]} | {extra[1]} | {paper(p, 0)} | {paper(p, 2)} |")
     lines.append("")
     lines += naslib_partial_rows(data)
+    lines += paper002_table2_runs(data)
     written = figures(data, in16)
-    lines += ["## 5. Figures", "", "Paper 001 Figure 8 with NASLib's gradient and Jacobian scores on C-10 and "
+    lines += ["## 6. Figures", "", "Paper 001 Figure 8 with NASLib's gradient and Jacobian scores on C-10 and "
               "ImageNet16-120, and Figure 1's ImageNet16-120 panel on all cells: " +
               ", ".join(f"[{w}]({w})" for w in written) + ".", ""]
     (HERE / "table3_rows.md").write_text("\n".join(lines) + "\n")
