@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any, Sized
+from typing import Any, Callable, Sized
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -44,3 +44,44 @@ def published(*path: str) -> Any:
     for key in path:
         node = node[key]
     return node
+
+
+def score_sample_cells(path: Path, columns: list[str], n_cells: int,
+                       score_cell: Callable[[Any, Any, Any, Any], dict[str, float]]) -> None:
+    """Append ``score_cell(space, arch, task, batch)`` for the first ``n_cells`` cells of the proxy
+    table's 1,000-cell sample to the CSV ``path`` (one row per cell, flushed as it goes; cells
+    already there are skipped, so an interrupted run resumes). Protocol = the proxy table's:
+    CIFAR-10 network, batch 64 real CIFAR-10 training images with labels, seed 0, one thread."""
+    import csv
+    import time
+
+    import numpy as np
+    import torch
+
+    from nasearch.data import load_batch
+    from nasearch.interfaces import TASKS
+    from nasearch.spaces.nb201 import NB201Space
+    from nasearch.strategies._pool import sample_distinct
+
+    torch.set_num_threads(1)
+    space, task = NB201Space(), TASKS["cifar10"]
+    batch = load_batch(str(require_data() / "cifar10-partial" / "cifar10_partial_salvaged.npz"), task, 64, seed=0)
+    archs = sample_distinct(space, np.random.default_rng(0), 1000)[:n_cells]
+    done = set()
+    if path.is_file():
+        with path.open(newline="") as handle:
+            done = {r["arch"] for r in csv.DictReader(handle)}
+    new = not path.is_file()
+    start = time.process_time()
+    with path.open("a", newline="") as handle:
+        writer = csv.DictWriter(handle, ["arch", *columns])
+        if new:
+            writer.writeheader()
+        for k, arch in enumerate(archs):
+            if arch.text in done:
+                continue
+            row = score_cell(space, arch, task, batch)
+            writer.writerow({"arch": arch.text, **{c: repr(v) for c, v in row.items()}})
+            handle.flush()
+            if (k + 1) % 10 == 0:
+                print(f"{k + 1}/{len(archs)} cells, {time.process_time() - start:.0f} CPU-s", flush=True)

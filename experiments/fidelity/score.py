@@ -74,6 +74,9 @@ def main() -> None:
     parser.add_argument("--reuse", type=Path, default=None,
                         help="a scores CSV of the same protocol (e.g. experiments/proxy_table/scores_imagenet16-120.csv): "
                              "cells with a value there are taken from it, only the others are scored")
+    parser.add_argument("--first", type=int, default=None,
+                        help="score only the first N cells of the list (a uniform sample too, as the list is random "
+                             "or complete); the other cells keep what the CSV holds (empty: not scored)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--store", type=Path, default=HERE / "scores.sqlite")
     args = parser.parse_args()
@@ -81,6 +84,7 @@ def main() -> None:
     data = require_data()
     space, task = NB201Space(), TASKS[args.task]
     archs = cells(space, args.cells)
+    scored = archs[:args.first] if args.first else archs
     store = ScoreStore(args.store)
     path = output_file(args.task, args.cells)
     table = read_scores(path)
@@ -93,23 +97,23 @@ def main() -> None:
                           256 if name == "epsinas" else 64, seed=SEED)
         start = time.perf_counter()
         known = {text: float(row[name]) for text, row in reuse.items() if row.get(name, "") != ""}
-        todo = [a for a in archs if a.text not in known]
+        todo = [a for a in scored if a.text not in known]
         computed = dict(zip((a.text for a in todo),
                             score_architectures(space, proxy, task, batch, todo, store, seed=SEED,
                                                 workers=args.workers, progress=True)))
-        values = np.array([known[a.text] if a.text in known else computed[a.text] for a in archs])
+        values = np.array([known[a.text] if a.text in known else computed[a.text] for a in scored])
         print(f"{name}: {len(known)} cells reused from {args.reuse}, {len(todo)} scored")
         refuse_empty([v for v in values if not math.isnan(v)], f"{name}{suffix} on {args.task}")
-        print(f"{name}: {len(archs)} cells in {time.perf_counter() - start:.0f} s, "
+        print(f"{name}: {len(scored)} cells in {time.perf_counter() - start:.0f} s, "
               f"NaN {int(np.isnan(values).sum())}")
-        for arch, value in zip(archs, values):
+        for arch, value in zip(scored, values):
             table.setdefault(arch.text, {"arch": arch.text})[name + suffix] = repr(float(value))
     columns = ["arch"] + sorted({k for row in table.values() for k in row} - {"arch"})
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, columns)
         writer.writeheader()
         for arch in archs:
-            writer.writerow(table[arch.text])
+            writer.writerow(table.get(arch.text, {"arch": arch.text}))
     print(f"wrote {path.relative_to(HERE.parents[1])}")
 
 

@@ -19,7 +19,6 @@ import argparse
 import csv
 import math
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,18 +29,15 @@ from scipy import stats
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
-from common import published, refuse_empty, require_data  # noqa: E402
+from common import published, refuse_empty, score_sample_cells  # noqa: E402
 
 from nasearch import registry  # noqa: E402
 from nasearch.benchmarks.nb201_200ep import accuracy_table  # noqa: E402
-from nasearch.data import load_batch  # noqa: E402
-from nasearch.interfaces import TASKS  # noqa: E402
 from nasearch.metrics import correlate  # noqa: E402
 from nasearch.proxies.compressibility import (saliency_per_layer, ssnr_from_layers, tcet_from_layers,  # noqa: E402
                                               weight_layer_kernels)
 from nasearch.scoring import prepare  # noqa: E402
 from nasearch.spaces.nb201 import NB201Space  # noqa: E402
-from nasearch.strategies._pool import sample_distinct  # noqa: E402
 
 CSV = HERE / "snr_variants.csv"
 OUT = HERE / "snr_variants.md"
@@ -68,28 +64,7 @@ def score_cell(space, arch, task, batch) -> dict[str, float]:
 
 
 def score(n_cells: int) -> None:
-    torch.set_num_threads(1)
-    data = require_data()
-    space, task = NB201Space(), TASKS["cifar10"]
-    batch = load_batch(str(data / "cifar10-partial" / "cifar10_partial_salvaged.npz"), task, 64, seed=0)
-    archs = sample_distinct(space, np.random.default_rng(0), 1000)[:n_cells]
-    done = set()
-    if CSV.is_file():
-        with CSV.open(newline="") as handle:
-            done = {r["arch"] for r in csv.DictReader(handle)}
-    new = not CSV.is_file()
-    start = time.perf_counter()
-    with CSV.open("a", newline="") as handle:
-        writer = csv.DictWriter(handle, ["arch", *COLUMNS])
-        if new:
-            writer.writeheader()
-        for k, arch in enumerate(archs):
-            if arch.text in done:
-                continue
-            writer.writerow({"arch": arch.text, **{c: repr(v) for c, v in score_cell(space, arch, task, batch).items()}})
-            handle.flush()
-            if (k + 1) % 10 == 0:
-                print(f"{k + 1}/{len(archs)} cells, {time.perf_counter() - start:.0f} s", flush=True)
+    score_sample_cells(CSV, COLUMNS, n_cells, score_cell)
 
 
 def report() -> None:
