@@ -203,8 +203,10 @@ def analyse() -> None:
               "iterates, and Table 6 from the *first* 5,000 cells in the API's hash-iterator order (the "
               "tfrecord's order, which our table does not keep), not a random draw. Both give 0.61-0.62 there, "
               "so the order is unlikely to be the cause; our uniform draw is 0.03 easier than the whole space "
-              "by nparams (0.463 vs 0.435), which is not 0.08. Left: the images (their loader's CIFAR-10 split "
-              "and order under seed 21; ours are 256 real training images of ../shared/data).",
+              "by nparams (0.463 vs 0.435), which is not 0.08. Nor the images: another 256 training images "
+              "give 0.689 against 0.693 on the same 1,000 cells (`epsinas_images_1.md`). What is left cannot be "
+              "checked from here: the authors' stored scores and accuracies (their notebooks read them from "
+              "`epsinas-release-data`, which is not public).",
               "- The paper's epsinas-vs-nparams comparison (0.62 vs 0.43) sets epsinas on its non-NaN 42% "
               "against nparams on every cell. On the same non-NaN cells nparams itself reaches the figure "
               "above (≈0.66): the filter keeps an easier subset (cells with few convolutions on their paths). "
