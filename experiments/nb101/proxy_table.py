@@ -66,7 +66,7 @@ def cells(naslib: bool, count: int) -> list[tuple[int, str]]:
     return [(int(i), space.from_cell(catalogue.cell(int(i))).text) for i in order]
 
 
-def score(tag: str, naslib: bool, count: int, proxies: list[str], batch_size: int) -> None:
+def score(tag: str, naslib: bool, count: int, proxies: list[str], batch_size: int, device: str) -> None:
     torch.set_num_threads(1)
     space = NB101Space()
     task = NB101Cifar10().task
@@ -89,7 +89,7 @@ def score(tag: str, naslib: bool, count: int, proxies: list[str], batch_size: in
                     continue
                 start = time.process_time()
                 model, b = prepare(space, space.canonical(arch) if proxy.isomorphism_invariant else arch,
-                                   task, proxy, batch, seed=0)
+                                   task, proxy, batch, seed=0, device=torch.device(device))
                 value = float(proxy.score(model, b))
                 writer.writerow({"index": index, "arch": text, "proxy": name, "score": repr(value),
                                  "cpu_seconds": f"{time.process_time() - start:.3f}"})
@@ -133,13 +133,13 @@ def report(tag: str) -> None:
     for r in rows:
         by_proxy.setdefault(r["proxy"], {})[int(r["index"])] = (float(r["score"]), float(r["cpu_seconds"]))
         arch_of[int(r["index"])] = r["arch"]
-    common = sorted(set.intersection(*(set(v) for v in by_proxy.values())))
+    union = sorted(set.union(*(set(v) for v in by_proxy.values())))
     test = {i: bench.train(space.parse(arch_of[i])).test_accuracy for i in arch_of}
     extra: dict[str, dict[int, float]] = {"nparams": {i: float(count_parameters(space.cell(space.canonical(
         space.parse(arch_of[i]))))) for i in arch_of}}
     if not naslib:
         eps = epsinas_scores()
-        extra["epsinas"] = {i: eps[i] for i in common if i in eps}
+        extra["epsinas"] = {i: eps[i] for i in union if i in eps}
     naslib_rows = read_naslib_nb101(find_data_dir() / NASLIB_FILE) if naslib else {}
     valid = {i: float(naslib_rows[arch_of[i]]["val_accuracy"]) for i in arch_of} if naslib else {}
     lines = [f"# NAS-Bench-101 proxies against accuracy ({tag}): the epsinas paper's Table 4 layout", "",
@@ -152,23 +152,26 @@ def report(tag: str) -> None:
              "table's mean test accuracy at 108 epochs"
              f"{' (and NASLib' + chr(39) + 's validation accuracy)' if naslib else ''}. NaN scores are left out of "
              "a proxy's correlation; epsinas follows the paper's filter (NaN or non-positive left out). "
-             f"**{len(common):,} cells have every proxy below.**", "",
+             "Each proxy is correlated on the cells it has scored (the first ones of the draw; nparams and "
+             "epsinas on every cell any proxy has scored), so the rows rest on different numbers of cells; "
+             "a row with a handful of cells is there for its CPU cost.", "",
              "| proxy | cells | NaN | Spearman (test) [95% bootstrap] | Kendall (test) | published (Table 4) | "
              "median CPU s per cell |" + (" Spearman vs NASLib valid | Spearman with NASLib's score |" if naslib else ""),
              "|---|---|---|---|---|---|---|" + ("---|---|" if naslib else "")]
     names = sorted(set(by_proxy) | set(extra), key=lambda n: -abs(PUBLISHED.get(n, (0,))[0] or 0))
     for name in names:
-        values = extra.get(name) or {i: by_proxy[name][i][0] for i in common}
-        seconds = [by_proxy[name][i][1] for i in common] if name in by_proxy else []
-        idx = [i for i in common if i in values]
+        values = extra.get(name) or {i: score for i, (score, _) in by_proxy[name].items()}
+        seconds = [cost for _, cost in by_proxy[name].values()] if name in by_proxy else []
+        idx = [i for i in union if i in values]
         s = np.array([values[i] for i in idx])
         a = np.array([test[i] for i in idx])
         higher = registry.proxies.get(name).higher_is_better
         corr = correlate(s, a, higher)
-        low, high = bootstrap_spearman(s if higher else -s, a)
+        low, high = bootstrap_spearman(s if higher else -s, a) if len(idx) > 10 else (math.nan, math.nan)
         published = PUBLISHED.get(name, (None, None))
-        line = (f"| {name} | {corr.n} | {corr.nan} | {corr.spearman:.3f} [{low:.2f}, {high:.2f}] | "
-                f"{corr.kendall:.3f} | {_fmt(published[0])} / {_fmt(published[1])} | "
+        rho, tau = ((f"{corr.spearman:.3f} [{low:.2f}, {high:.2f}]", f"{corr.kendall:.3f}") if corr.n >= 10
+                    else ("— (too few cells: timing only)", "—"))
+        line = (f"| {name} | {corr.n} | {corr.nan} | {rho} | {tau} | {_fmt(published[0])} / {_fmt(published[1])} | "
                 f"{np.median(seconds) if seconds else math.nan:.2f} |")
         if naslib:
             v = correlate(s, np.array([valid[i] for i in idx]), higher)
@@ -193,11 +196,12 @@ def main() -> None:
     parser.add_argument("--naslib", action="store_true", help="NASLib's 500 cells instead of the random draw")
     parser.add_argument("--proxies", default="naswot,jacov,snip,grad_norm,fisher,grad_sign,zico,gsnr,synflow,meco")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (seconds are then CPU time of the host)")
     args = parser.parse_args()
     tag = "naslib500" if args.naslib else "random"
     if args.command == "score":
         score(tag, args.naslib, args.cells, [p.strip() for p in args.proxies.split(",") if p.strip()],
-              args.batch_size)
+              args.batch_size, args.device)
     else:
         report(tag)
 
