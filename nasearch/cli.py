@@ -21,6 +21,7 @@ from nasearch.factory import make_scorer
 from nasearch.interfaces import Benchmark
 from nasearch.messages import config_error_line
 from nasearch.metrics import correlate, monotonicity, partial_correlation
+from nasearch.ensemble import EnsembleScorer
 from nasearch.parallel import raw_many_on
 from nasearch.scale_cli import add_backend_args, backend_from_args
 from nasearch.scoring import ProxyError, ProxyScorer
@@ -228,14 +229,24 @@ def cmd_search(args: argparse.Namespace) -> int:
         benchmark = _benchmark(args)
     scorer = None
     start = time.perf_counter()
-    if args.proxy:
-        space = make_space(args.space)
-        scorer = _scorer(args, space, benchmark.task, args.proxy, args.proxy_option, _store(args))
-        if isinstance(scorer, TableScorer):
-            cells = covered_cells(space, benchmark)
-            if cells is not None:
-                _warn_table_coverage(scorer, cells, f"cells of {benchmark.name}", "ranked below every scored cell")
-    results = {name: _search_rounds(args, name, benchmark, scorer) for name in strategies}
+    backend = None
+    try:
+        if args.proxy:
+            space = make_space(args.space)
+            scorer = _scorer(args, space, benchmark.task, args.proxy, args.proxy_option, _store(args), args.device)
+            if isinstance(scorer, TableScorer):
+                cells = covered_cells(space, benchmark)
+                if cells is not None:
+                    _warn_table_coverage(scorer, cells, f"cells of {benchmark.name}", "ranked below every scored cell")
+            elif args.workers is not None or args.backend != "process":
+                backend = backend_from_args(args, 0)  # 0 cells: one worker unless --workers or Ray asks for more
+                for part in (scorer.components.values() if isinstance(scorer, EnsembleScorer) else [scorer]):
+                    if isinstance(part, ProxyScorer) and backend.workers > 1:
+                        part.use_backend(backend)
+        results = {name: _search_rounds(args, name, benchmark, scorer) for name in strategies}
+    finally:
+        if backend is not None:
+            backend.close()
     wall = time.perf_counter() - start
     budgets = sorted({b for b in (10, 50, 100, 300, args.budget) if b <= args.budget})
     if args.plot:
@@ -296,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="treat cells of one network (same canonical key) as one: pools hold it once and it is "
                         "trained once (default: off, as the published NAS-Bench-201 protocols count them apart)")
     p.add_argument("--plot", type=Path, help="write a PNG of best accuracy against trained architectures")
+    add_backend_args(p, shard=False, device=True)
     p.set_defaults(func=cmd_search)
 
     from nasearch.scale_cli import add_cli as add_scale_cli

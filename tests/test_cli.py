@@ -72,6 +72,21 @@ def test_correlate_workers_versus_and_monotonicity(capsys, tmp_path):
     assert code == 0 and json.loads(unstored)["spearman"] == pytest.approx(serial["spearman"])
 
 
+def test_search_scores_its_pools_on_workers(capsys, tmp_path):
+    common = ["search", "--strategy", "rea-warmup", "--proxy", "nparams", "--pool", "60", "--budget", "15",
+              "--rounds", "2", "--batch-size", "8"]
+    _, serial, _ = run(capsys, *common, "--store", str(tmp_path / "a.sqlite"))
+    code, parallel, _ = run(capsys, *common, "--store", str(tmp_path / "b.sqlite"), "--workers", "2")
+    assert code == 0
+    table = lambda out: out.splitlines()[1:4]  # noqa: E731  (the budget table, not the timings)
+    assert table(parallel) == table(serial)
+    scored = [line for line in parallel.splitlines() if line.startswith("proxy:")][0]
+    assert not scored.startswith("proxy: 0 cells")
+    # the workers' scores reached this process's store: a rerun computes none
+    _, again, _ = run(capsys, *common, "--store", str(tmp_path / "b.sqlite"))
+    assert "proxy: 0 cells scored" in again and table(again) == table(serial)
+
+
 def test_table_proxy_from_a_csv_and_a_preset(capsys, tmp_path, monkeypatch, shared_data):
     from nasearch.spaces.nb201 import NB201Space
 
