@@ -15,3 +15,6 @@ $M --proxies swap --n 1000 --out scores-swap.csv > /tmp/proxies3-swap.log 2>&1 &
   $M --proxies ntk --n 1000 --out scores-ntk.csv
 } > /tmp/proxies3-chain.log 2>&1 &
 wait
+# Started beside the two chains at 18:35 UTC, once the grasp timing run (experiments/grasp_speed) had finished:
+#   nice -n 10 .venv/bin/python experiments/proxies_new/measure.py score --workers 1 --until-ts <19:03 UTC> \
+#     --proxies az_trainability az_expressivity az_progressivity epe_nas plain --n 300 --out scores-az3.csv
