@@ -59,7 +59,8 @@ def write_report(rows: list[dict]) -> None:
              "`PYTHONPATH=$PWD python experiments/proxies_new/measure.py report`; scores by `measure.py score` "
              "(commands in README.md here). Machine: 2-core x86_64 CPU, "
              f"{platform.python_version()}, torch CPU, shared with other sessions' jobs (load average 14–30 in the first session, "
-             "13–19 in the second, 15:00–16:08 UTC, with another session's jobs at nice −10 holding both cores), "
+             "13–19 in the second, 15:00–16:08 UTC, with another session's jobs at nice −10 holding both cores; 8–12 in "
+             "the third, 17:50–19:03 UTC, which scored swap, ntk and the AZ-NAS components with the faster swap and ntk), "
              "1 torch thread per worker, 1–2 workers, nice 10: **seconds are inflated several-fold against an idle "
              "core** and are comparable only within this table.", "",
              "Cells: the first n of the proxy table's sample (`sample_distinct(NB201Space(), default_rng(0), 1000)`), "
