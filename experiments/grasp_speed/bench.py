@@ -13,8 +13,10 @@ one single-threaded process times:
 - ``reference``: build its network + its grasp measure (the measure copies the network first,
   as ``find_measures`` does);
 - ``grasp``: ours, ``compute_score`` (network build + score), as the proxy table times proxies;
-- ``grasp_avgpool``: ours as it was before pooling ran as a convolution (``nasearch.proxies._pool_conv``),
-  the same code otherwise.
+- ``grasp_affine`` (``--variants affine``, third session): ours as the second session left it, pooling
+  as a convolution but batch norm with its identity affine step (``nasearch.proxies._affine_free``);
+- ``grasp_avgpool`` (``--variants avgpool``, second session): ours as it was before pooling ran as a
+  convolution (``nasearch.proxies._pool_conv``), the same code otherwise.
 
 Batch: 64 real CIFAR-10 training images with labels (seed 0), the same tensor for both.
 Writes ``timings.csv`` (one row per cell and implementation: wall and CPU seconds, value) and
@@ -58,6 +60,8 @@ def main(argv=None) -> None:
     parser.add_argument("--reference", help="directory holding zero-cost-nas's foresight package")
     parser.add_argument("--n", type=int, default=30)
     parser.add_argument("--out", default=str(HERE / "timings.csv"))
+    parser.add_argument("--variants", nargs="*", default=["affine"], choices=["affine", "avgpool"],
+                        help="earlier versions of ours to time beside grasp")
     parser.add_argument("--summarise", action="store_true", help="only print the summary of an existing --out")
     args = parser.parse_args(argv)
     if args.summarise:
@@ -79,13 +83,23 @@ def main(argv=None) -> None:
     space, task = NB201Space(), TASKS["cifar10"]
     batch = load_batch(str(IMAGES), task, 64, seed=0)
     archs = sample_distinct(space, np.random.default_rng(0), 1000)[: args.n]
+    from nasearch.proxies._pool_conv import conv_pools
     from nasearch.proxies.saliency import Grasp, finite_sum, grasp_per_layer
 
     class GraspAvgPool(Grasp):
         def score(self, model, batch):
             return finite_sum(grasp_per_layer(model, batch.inputs, batch.labels))
 
-    ours = {"grasp": registry.proxies.get("grasp"), "grasp_avgpool": GraspAvgPool()}
+    class GraspAffine(Grasp):
+        def score(self, model, batch):
+            with conv_pools(model):
+                return finite_sum(grasp_per_layer(model, batch.inputs, batch.labels))
+
+    ours = {"grasp": registry.proxies.get("grasp")}
+    if "affine" in args.variants:
+        ours["grasp_affine"] = GraspAffine()
+    if "avgpool" in args.variants:
+        ours["grasp_avgpool"] = GraspAvgPool()
 
     def run_ours(spec, arch):
         return lambda: compute_score(space, arch, task, ours[spec], batch, seed=0)[0]
@@ -121,22 +135,24 @@ def summarise(rows: list[dict]) -> None:
     median of per-cell ratios, and how far the pooling rewrite moves grasp's values."""
     cells = sorted({int(r["cell"]) for r in rows})
     by = {(int(r["cell"]), r["impl"]): r for r in rows}
-    cells = [c for c in cells if all((c, i) in by for i in ("reference", "grasp", "grasp_avgpool"))]
-    print(f"{len(cells)} cells with all three timings")
+    impls = [i for i in ("reference", "grasp", "grasp_affine", "grasp_avgpool") if any(r["impl"] == i for r in rows)]
+    cells = [c for c in cells if all((c, i) in by for i in impls)]
+    print(f"{len(cells)} cells with all {len(impls)} timings")
     ref = statistics.median(float(by[c, "reference"]["cpu_s"]) for c in cells)
     ref_total = sum(float(by[c, "reference"]["cpu_s"]) for c in cells)
     print("| implementation | median CPU s | median wall s | ratio of medians | median of per-cell ratios | "
           "total CPU s | ratio of totals |")
     print("|---|---|---|---|---|---|---|")
-    for impl in ("reference", "grasp", "grasp_avgpool"):
+    for impl in impls:
         cpu = [float(by[c, impl]["cpu_s"]) for c in cells]
         wall = [float(by[c, impl]["wall_s"]) for c in cells]
         per_cell = [float(by[c, impl]["cpu_s"]) / float(by[c, "reference"]["cpu_s"]) for c in cells]
         print(f"| {impl} | {statistics.median(cpu):.3f} | {statistics.median(wall):.3f} | "
               f"{statistics.median(cpu) / ref:.3f} | {statistics.median(per_cell):.3f} | {sum(cpu):.1f} | "
               f"{sum(cpu) / ref_total:.3f} |")
-    rel = [abs(float(by[c, "grasp"]["value"]) / float(by[c, "grasp_avgpool"]["value"]) - 1) for c in cells]
-    print(f"grasp vs grasp_avgpool: largest relative difference {max(rel):.2e}, median {statistics.median(rel):.2e}")
+    for other in impls[2:]:
+        rel = [abs(float(by[c, "grasp"]["value"]) / float(by[c, other]["value"]) - 1) for c in cells]
+        print(f"grasp vs {other}: largest relative difference {max(rel):.2e}, median {statistics.median(rel):.2e}")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 SCORES = HERE / "scores.csv"
 DATA = Path("../shared/data")
-IMAGES = DATA / "cifar10-partial/cifar10_partial_salvaged.npz"
+IMAGES = "cifar10-partial/cifar10_partial_salvaged.npz"  # under --data
 FIELDS = ["proxy", "config", "arch", "value", "cpu_s", "wall_s"]
 _state: dict = {}
 
@@ -38,7 +38,7 @@ def sample(n: int):
     return sample_distinct(NB201Space(), np.random.default_rng(0), 1000)[:n]
 
 
-def _init(name: str, config: dict) -> None:
+def _init(name: str, config: dict, data: str, device: str) -> None:
     import torch
 
     torch.set_num_threads(1)
@@ -49,7 +49,7 @@ def _init(name: str, config: dict) -> None:
 
     task = TASKS["cifar10"]
     _state.update(space=NB201Space(), task=task, proxy=registry.proxies.get(name, **config),
-                  batch=load_batch(str(IMAGES), task, 64, seed=0))
+                  batch=load_batch(str(Path(data) / IMAGES), task, 64, seed=0), device=torch.device(device))
 
 
 def _score(text: str) -> tuple[str, float, float, float]:
@@ -57,7 +57,8 @@ def _score(text: str) -> tuple[str, float, float, float]:
 
     s = _state
     cpu = time.process_time()
-    value, wall = compute_score(s["space"], s["space"].parse(text), s["task"], s["proxy"], s["batch"], seed=0)
+    value, wall = compute_score(s["space"], s["space"].parse(text), s["task"], s["proxy"], s["batch"], seed=0,
+                                device=s["device"])
     return text, value, time.process_time() - cpu, wall
 
 
@@ -74,7 +75,9 @@ def cmd_score(args) -> None:
     import json
 
     config = json.loads(args.config)
-    key = json.dumps(config, sort_keys=True)
+    # scores from another device are stored apart (float rounding, and proxies that redraw weights
+    # draw them from that device's generator): the device joins the key
+    key = json.dumps(config if args.device == "cpu" else {**config, "device": args.device}, sort_keys=True)
     for name in args.proxies:
         done = {r["arch"] for r in read_scores() if r["proxy"] == name and r["config"] == key}
         todo = [str(a) for a in sample(args.n) if str(a) not in done]
@@ -83,14 +86,14 @@ def cmd_score(args) -> None:
             continue
         out = HERE / args.out
         new = not out.is_file()
-        with out.open("a", newline="") as f, mp.get_context("spawn").Pool(args.workers, _init, (name, config)) as pool:
+        with out.open("a", newline="") as f, mp.get_context("spawn").Pool(args.workers, _init, (name, config, args.data, args.device)) as pool:
             writer = csv.writer(f)
             if new:
                 writer.writerow(FIELDS)
             for i, (text, value, cpu, wall) in enumerate(pool.imap(_score, todo, chunksize=4)):
                 writer.writerow([name, key, text, repr(value), f"{cpu:.4f}", f"{wall:.4f}"])
+                f.flush()  # a run stopped at any moment keeps every finished cell
                 if i % 20 == 0:
-                    f.flush()
                     print(f"  {name} {i + 1}/{len(todo)}", flush=True)
                 if time.time() > args.until_ts:
                     print("deadline reached", flush=True)
@@ -106,6 +109,9 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default=SCORES.name, help="CSV beside this script to append to (scores*.csv are all read)")
     parser.add_argument("--until-ts", type=float, default=math.inf)
+    parser.add_argument("--data", default=str(DATA), help="the shared data directory (holds cifar10-partial/)")
+    parser.add_argument("--device", default="cpu", help="torch device for the networks, e.g. cuda (seconds then "
+                        "are that device's; the CPU-second column is the host process's)")
     args = parser.parse_args(argv)
     if args.command == "score":
         cmd_score(args)

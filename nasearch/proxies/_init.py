@@ -25,7 +25,13 @@ def initialise(model: nn.Module, scheme: Scheme) -> nn.Module:
     ``normal``: N(0, 1) with no fan scaling (Zen-NAS, SWAP); ``kaiming_fan_in`` /
     ``kaiming_fan_out``: Kaiming normal with the ReLU gain (AZ-NAS; FreeREA).
     """
-    model = copy.deepcopy(model)
+    return initialise_in_place(copy.deepcopy(model), scheme)
+
+
+@torch.no_grad()
+def initialise_in_place(model: nn.Module, scheme: Scheme) -> nn.Module:
+    """``initialise`` without the copy: redraws ``model``'s own weights (the same draws, in the
+    same order, as ``initialise``). For a proxy that owns its copy and redraws it repeatedly."""
     for module in model.modules():
         if isinstance(module, WEIGHT_LAYERS):
             if scheme == "normal":

@@ -18,6 +18,7 @@ Dead branches keep their ReLUs and add codes, as in the reference.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -43,13 +44,13 @@ def random_crops(images: torch.Tensor, crop: int, samples: int) -> torch.Tensor:
     return windows[which, :, top, left].contiguous()  # (S, C, crop, crop)
 
 
-def activation_codes(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
-    """(N, units) bool: the sign pattern of every 4-D ReLU output, concatenated."""
-    codes: list[torch.Tensor] = []
+def forward_seeing_relus(model: nn.Module, inputs: torch.Tensor,
+                         see: Callable[[torch.Tensor, torch.Tensor], None]) -> None:
+    """One no-grad forward pass calling ``see(input, output)`` for every ``nn.ReLU`` with 4-D input."""
 
     def hook(module: nn.Module, args: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
         if args[0].dim() == 4:
-            codes.append((output.detach() > 0).reshape(output.shape[0], -1))
+            see(args[0], output)
 
     handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.ReLU)]
     try:
@@ -58,6 +59,12 @@ def activation_codes(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
     finally:
         for handle in handles:
             handle.remove()
+
+
+def activation_codes(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
+    """(N, units) bool: the sign pattern of every 4-D ReLU output, concatenated."""
+    codes: list[torch.Tensor] = []
+    forward_seeing_relus(model, inputs, lambda _, output: codes.append((output.detach() > 0).reshape(output.shape[0], -1)))
     if not codes:
         return torch.zeros((inputs.shape[0], 0), dtype=torch.bool, device=inputs.device)
     return torch.cat(codes, dim=1)
