@@ -22,7 +22,7 @@ from nasearch.interfaces import Benchmark
 from nasearch.messages import config_error_line
 from nasearch.metrics import correlate, monotonicity, partial_correlation
 from nasearch.ensemble import EnsembleScorer
-from nasearch.parallel import raw_many_on
+from nasearch.parallel import raw_many_on, use_backend
 from nasearch.scale_cli import add_backend_args, backend_from_args
 from nasearch.scoring import ProxyError, ProxyScorer
 from nasearch.store import ScoreStore, default_store_path
@@ -242,7 +242,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                 backend = backend_from_args(args, 0)  # 0 cells: one worker unless --workers or Ray asks for more
                 for part in (scorer.components.values() if isinstance(scorer, EnsembleScorer) else [scorer]):
                     if isinstance(part, ProxyScorer) and backend.workers > 1:
-                        part.use_backend(backend)
+                        use_backend(part, backend)
         results = {name: _search_rounds(args, name, benchmark, scorer) for name in strategies}
     finally:
         if backend is not None:

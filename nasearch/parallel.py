@@ -150,6 +150,26 @@ def score_architectures(space: SearchSpace, proxy: Proxy, task: Task, batch: Bat
                     dtype=float)
 
 
+def use_backend(scorer: ProxyScorer, backend: Backend | None) -> None:
+    """Make ``scorer`` compute a call's missing scores on ``backend`` (local processes, Ray)
+    whenever they fill at least two tasks per worker, e.g. a strategy's warm-up pool; smaller
+    calls are computed in this process. The workers return scores; this process keeps them and
+    writes the store. None: compute everything in this process. The caller closes the backend."""
+    if backend is None:
+        scorer.prefetch = None
+        return
+    enough = 2 * backend.workers * backend.cells_per_task
+
+    def prefetch(target: ProxyScorer, archs: list[Architecture], show: bool) -> None:
+        if len(archs) >= enough:
+            for _ in iter_scores(target.space, target.proxy, target.task, target.batch, archs, target.store,
+                                 target.seed, backend=backend, progress=show and len(archs) >= 20,
+                                 device=str(target.device), sink=target.remember):
+                pass
+
+    scorer.prefetch = prefetch
+
+
 def raw_many_on(scorer: ProxyScorer, archs: Sequence[Architecture], backend: Backend,
                 progress: bool = False) -> np.ndarray:
     """``scorer.raw_many(archs)`` with the missing scores computed by ``backend``: workers return

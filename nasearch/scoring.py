@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -21,9 +21,6 @@ from nasearch.architecture import Architecture
 from nasearch.interfaces import Batch, DeadBranchSkipping, NoNetworkError, Proxy, SearchSpace, Task
 from nasearch.scorer_base import RawScorer
 from nasearch.store import ScoreCache, ScoreKey
-
-if TYPE_CHECKING:
-    from nasearch.backends import Backend
 
 
 def build_model(space: SearchSpace, arch: Architecture, task: Task, proxy: Proxy, seed: int) -> torch.nn.Module:
@@ -185,9 +182,10 @@ class ProxyScorer(RawScorer):
         # show a bar (total and ETA, on stderr) whenever one call computes many scores, e.g. a
         # strategy's warm-up pool; the command line turns this on
         self.progress = False
-        # where a call's missing scores are computed when there are enough of them to share out
-        # (``use_backend``); None: here, one after another
-        self.backend: Backend | None = None
+        # computes (some of) a call's missing scores elsewhere before the rest are computed here:
+        # (scorer, cells, show progress) -> None, keeping them with ``remember``;
+        # ``nasearch.parallel.use_backend`` sets one that shares large calls out to a backend
+        self.prefetch: Callable[[ProxyScorer, list[Architecture], bool], None] | None = None
 
     def cache_key(self, arch: Architecture) -> str:
         """Canonical key for isomorphism-invariant proxies, else the cell's own string."""
@@ -211,13 +209,8 @@ class ProxyScorer(RawScorer):
             if key not in self._memory:
                 todo.setdefault(key, arch)
         show = self.progress if progress is None else progress
-        if self.backend is not None and len(todo) >= 2 * self.backend.workers * self.backend.cells_per_task:
-            from nasearch.parallel import iter_scores  # parallel imports this module
-
-            for _ in iter_scores(self.space, self.proxy, self.task, self.batch, list(todo.values()), self.store,
-                                 self.seed, backend=self.backend, progress=show and len(todo) >= 20,
-                                 device=str(self.device), sink=self.remember):
-                pass
+        if self.prefetch is not None and todo:
+            self.prefetch(self, list(todo.values()), show)
             todo = {key: arch for key, arch in todo.items() if key not in self._memory}
         pending: list[tuple[str, float, float]] = []
         items: Iterable = todo.items()
@@ -238,13 +231,6 @@ class ProxyScorer(RawScorer):
         values = np.array([self._memory[k] for k in keys], dtype=float)
         self._hand_out(values, keys, lambda key: self._cost.get(key, 0.0))
         return values
-
-    def use_backend(self, backend: Backend | None) -> None:
-        """Compute a call's missing scores on ``backend`` (local processes, Ray) whenever there
-        are at least two tasks per worker of them, e.g. a strategy's warm-up pool; fewer are
-        computed here. The workers return scores; this process keeps them and writes the
-        store. None: compute here. The caller owns (and closes) the backend."""
-        self.backend = backend
 
     def not_in_memory(self, archs: Sequence[Architecture]) -> list[Architecture]:
         """One cell per cache key of ``archs`` whose score this scorer does not hold yet."""
