@@ -19,3 +19,15 @@ def shared_data() -> Path:
 def isolated_cache(tmp_path, monkeypatch):
     """Never touch the user's real score store from a test."""
     monkeypatch.setenv("NASEARCH_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One torch thread for the test, as every backend runs: small networks run far slower on
+    several threads of a busy 2-core machine."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -27,6 +27,8 @@ from nasearch.scoring import ProxyError, ProxyScorer, check_batch, compute_score
 from nasearch.shard import parse_shard  # noqa: E402
 from nasearch.spaces.nb201 import OPS, NB201Space, ops_to_string  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 SPACE = NB201Space()
 TINY = NB201Space(channels=4, cells_per_stage=1)
 CIFAR = TASKS["cifar10"]
@@ -40,16 +42,6 @@ op_names = st.sampled_from(OPS) | st.text(min_size=0, max_size=14)
 
 def _short(message: str, limit: int = 400) -> None:
     assert message and "Traceback" not in message and len(message) <= limit, message
-
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread, as every backend runs (two threads on a busy 2-core machine run ~40x slower)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 # --- parsers ---------------------------------------------------------------------------------------

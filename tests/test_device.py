@@ -17,6 +17,8 @@ from nasearch.interfaces import TASKS
 from nasearch.scoring import ProxyScorer, resolve_device
 from nasearch.spaces.nb201 import NB201Space
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 ROOT = Path(__file__).resolve().parents[1]
 TINY = NB201Space(channels=4, cells_per_stage=1)
 CIFAR = TASKS["cifar10"]
@@ -32,15 +34,6 @@ def test_devices_are_validated():
             resolve_device("cuda")
     with pytest.raises(ValueError, match="CUDA"):
         resolve_device(f"cuda:{max(torch.cuda.device_count(), 1) + 5}")
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread, as every backend runs (two threads on a busy 2-core machine run ~40x slower)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.mark.parametrize("name", ["epsinas", "naswot", "synflow", "jacov"])

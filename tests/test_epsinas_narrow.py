@@ -15,16 +15,10 @@ from nasearch.proxies.epsinas import Epsinas, constant_outputs, epsinas_outputs,
 from nasearch.proxies.narrow import NotNarrowable, narrow_outputs
 from nasearch.spaces.nb201 import OPS, NB201Space
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 WEIGHTS = (1e-7, 1.0)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small float64 convolutions run much faster on one thread on a shared CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 SPECIAL_CELLS = [
     "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",  # all none: zero output from the cells

@@ -14,6 +14,8 @@ from nasearch.proxies.epsinas import constant_outputs
 from nasearch.proxies.narrow import NotNarrowable, narrow_outputs
 from nasearch.spaces.nb101 import NB101Space
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 TINY = ImageTask("tiny-nb101", 10, (3, 8, 8))
 # 2 vertices; input feeding the output; 3 output vertices (16 = 6 + 5 + 5: truncation 6 -> 5);
 # a max-pool on the input; a 5-vertex chain; the full 7 vertices
@@ -22,14 +24,6 @@ SPECIAL = ["input|output~0", "input|conv1x1~0|output~0,1",
            "input|conv3x3~0|conv1x1~1|maxpool3x3~1,2|conv1x1~0,2|output~0,3,4",
            "input|maxpool3x3~0|conv1x1~1|conv3x3~0,1|conv1x1~2,3|conv3x3~4|output~2,5"]
 WEIGHTS = (1e-4, 10.0)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _cells() -> list[str]:

@@ -13,14 +13,7 @@ from nasearch.spaces.nb101_network import NB101Network, count_parameters, vertex
 
 from test_nb101_space import README_MATRIX, README_OPS
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small networks: one torch thread (several threads on a loaded 2-core machine are far slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def numel(model: torch.nn.Module) -> int:

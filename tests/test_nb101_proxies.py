@@ -26,17 +26,8 @@ def _proxies() -> list[str]:
     return sorted({registry.proxies.get_class(n).name for n in registry.proxies.available()})
 
 
-@pytest.fixture
-def one_thread():
-    """Small networks: one torch thread (several threads on a loaded 2-core machine are far slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.slow
-def test_every_proxy_scores_nb101_cells(one_thread):
+def test_every_proxy_scores_nb101_cells(one_torch_thread):
     # narrow and small (a few seconds for all proxies); the cell has projections, truncation,
     # concatenation and the projected input added at the output
     space = NB101Space(stem_channels=4, stacks=2, cells_per_stack=1)
@@ -59,7 +50,7 @@ def test_every_proxy_scores_nb101_cells(one_thread):
     assert not failures, failures
 
 
-def test_epsinas_nb101_settings_take_the_exact_channel_group_path(one_thread):
+def test_epsinas_nb101_settings_take_the_exact_channel_group_path(one_torch_thread):
     space = NB101Space(stem_channels=4, stacks=2, cells_per_stack=1)
     batch = load_batch("normal", TINY, 8, seed=0)
     model = space.build(space.parse(CELLS[0]), TINY)
@@ -80,7 +71,7 @@ def test_nb101_space_declares_the_papers_epsinas_settings():
     assert mine.proxy.config.weights == (1e-3, 1.0)  # the user's options win
 
 
-def test_epsinas_overflowing_output_gives_nan_not_an_error(one_thread):
+def test_epsinas_overflowing_output_gives_nan_not_an_error(one_torch_thread):
     space = NB101Space(stem_channels=64, stacks=1, cells_per_stack=3)
     batch = load_batch("grey", TINY, 4, seed=0)
     model = space.build(space.parse(CELLS[0]), TINY)

@@ -7,7 +7,6 @@ import sqlite3
 
 import numpy as np
 import pytest
-import torch
 
 from nasearch import registry
 from nasearch.backends import InlineBackend, ProcessBackend, _bounded, make_backend
@@ -21,6 +20,8 @@ from nasearch.shard import Shard, merge_stores, parse_shard
 from nasearch.spaces.nb201 import NB201Space
 from nasearch.store import ScoreStore
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 TINY = NB201Space(channels=4, cells_per_stage=1)
 CIFAR = TASKS["cifar10"]
 ARCHS = [TINY.sample(np.random.default_rng(i)) for i in range(24)]
@@ -28,14 +29,6 @@ needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
                                reason="Ray is not installed (pip install 'nasearch[ray]')")
 needs_table = pytest.mark.skipif(importlib.util.find_spec("analognasbench") is None,
                                  reason="the embedded nb201-cifar10 benchmark needs analog-nasbench")
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread, as every backend runs (two threads on a busy 2-core machine run ~40x slower)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 EXPERIMENT = """
