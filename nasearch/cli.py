@@ -238,11 +238,12 @@ def cmd_search(args: argparse.Namespace) -> int:
                 cells = covered_cells(space, benchmark)
                 if cells is not None:
                     _warn_table_coverage(scorer, cells, f"cells of {benchmark.name}", "ranked below every scored cell")
-            elif args.workers is not None or args.backend != "process":
+            else:
                 backend = backend_from_args(args, 0)  # 0 cells: one worker unless --workers or Ray asks for more
-                for part in (scorer.components.values() if isinstance(scorer, EnsembleScorer) else [scorer]):
-                    if isinstance(part, ProxyScorer) and backend.workers > 1:
-                        use_backend(part, backend)
+                if backend.workers > 1:
+                    for part in (scorer.components.values() if isinstance(scorer, EnsembleScorer) else [scorer]):
+                        if isinstance(part, ProxyScorer):
+                            use_backend(part, backend)
         results = {name: _search_rounds(args, name, benchmark, scorer) for name in strategies}
     finally:
         if backend is not None:

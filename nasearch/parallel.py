@@ -34,7 +34,6 @@ from nasearch.scoring import ProxyScorer, compute_score, resolve_device
 from nasearch.store import ScoreKey, ScoreStore
 
 
-
 @dataclass(frozen=True)
 class ScoringJob:
     """What every scoring task shares (sent to each worker once)."""
@@ -162,10 +161,7 @@ def use_backend(scorer: ProxyScorer, backend: Backend | None) -> None:
 
     def prefetch(target: ProxyScorer, archs: list[Architecture], show: bool) -> None:
         if len(archs) >= enough:
-            for _ in iter_scores(target.space, target.proxy, target.task, target.batch, archs, target.store,
-                                 target.seed, backend=backend, progress=show and len(archs) >= 20,
-                                 device=str(target.device), sink=target.remember):
-                pass
+            _compute_on(target, archs, backend, show and len(archs) >= 20)
 
     scorer.prefetch = prefetch
 
@@ -174,8 +170,12 @@ def raw_many_on(scorer: ProxyScorer, archs: Sequence[Architecture], backend: Bac
                 progress: bool = False) -> np.ndarray:
     """``scorer.raw_many(archs)`` with the missing scores computed by ``backend``: workers return
     scores, this process alone keeps them (``scorer.remember``) and writes the store."""
-    missing = scorer.not_in_memory(archs)
-    for _ in iter_scores(scorer.space, scorer.proxy, scorer.task, scorer.batch, missing, scorer.store, scorer.seed,
+    _compute_on(scorer, scorer.not_in_memory(archs), backend, progress)
+    return scorer.raw_many(archs)
+
+
+def _compute_on(scorer: ProxyScorer, archs: Sequence[Architecture], backend: Backend, progress: bool) -> None:
+    """Scores of ``archs`` computed by ``backend`` (or read from the store) into ``scorer``'s memory."""
+    for _ in iter_scores(scorer.space, scorer.proxy, scorer.task, scorer.batch, archs, scorer.store, scorer.seed,
                          backend=backend, progress=progress, device=str(scorer.device), sink=scorer.remember):
         pass
-    return scorer.raw_many(archs)
