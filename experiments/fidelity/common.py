@@ -3,6 +3,7 @@ and the guard that keeps a result-writing script from overwriting results with n
 
 from __future__ import annotations
 
+import functools
 import sys
 import tomllib
 from pathlib import Path
@@ -85,3 +86,34 @@ def score_sample_cells(path: Path, columns: list[str], n_cells: int,
             handle.flush()
             if (k + 1) % 10 == 0:
                 print(f"{k + 1}/{len(archs)} cells, {time.process_time() - start:.0f} CPU-s", flush=True)
+
+
+def read_sample_scores(path: Path, columns: list[str]) -> tuple[list[dict], dict[str, dict], Any, dict[str, Any]]:
+    """What ``score_sample_cells`` wrote to ``path``, for a report: (its rows, the proxy table's
+    rows for the same sample by cell, the cells' 200-epoch CIFAR-10 test accuracies, each of
+    ``columns`` as an array). Refuses an empty file."""
+    import csv
+
+    import numpy as np
+
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    refuse_empty(rows, str(path.relative_to(ROOT)))
+    with (ROOT / "experiments/proxy_table/scores_cifar10.csv").open(newline="") as handle:
+        table = {r["arch"]: r for r in csv.DictReader(handle)}
+    accuracy = cifar10_test_accuracy([r["arch"] for r in rows])
+    return rows, table, accuracy, {c: np.array([float(r[c]) for r in rows]) for c in columns}
+
+
+def cifar10_test_accuracy(cells: list[str]) -> Any:
+    """The official 200-epoch CIFAR-10 test accuracy of each NB201 cell string, as an array."""
+    from nasearch.benchmarks.nb201_200ep import accuracy_table
+
+    return accuracy_table("cifar10")[[_nb201_positions()[c] for c in cells]]
+
+
+@functools.lru_cache(maxsize=1)
+def _nb201_positions() -> dict[str, int]:
+    from nasearch.spaces.nb201 import NB201Space
+
+    return {a.text: i for i, a in enumerate(NB201Space().enumerate())}

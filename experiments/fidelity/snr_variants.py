@@ -16,7 +16,6 @@ per cell, appended as it goes) and snr_variants.md beside this script.
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import sys
 from datetime import datetime, timezone
@@ -29,19 +28,16 @@ from scipy import stats
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
-from common import published, refuse_empty, score_sample_cells  # noqa: E402
+from common import cifar10_test_accuracy, published, read_sample_scores, score_sample_cells  # noqa: E402
 
 from nasearch import registry  # noqa: E402
-from nasearch.benchmarks.nb201_200ep import accuracy_table  # noqa: E402
 from nasearch.metrics import correlate  # noqa: E402
 from nasearch.proxies.compressibility import (saliency_per_layer, ssnr_from_layers, tcet_from_layers,  # noqa: E402
                                               weight_layer_kernels)
 from nasearch.scoring import prepare  # noqa: E402
-from nasearch.spaces.nb201 import NB201Space  # noqa: E402
 
 CSV = HERE / "snr_variants.csv"
 OUT = HERE / "snr_variants.md"
-PROXY_TABLE = ROOT / "experiments/proxy_table/scores_cifar10.csv"
 COLUMNS = ["synflow_snr", "synflow_snr[log]", "snip_snr", "snip_snr[log]",
            "tcet_synflow[train]", "tcet_synflow[eval]", "tcet_snip[train]", "tcet_snip[eval]"]
 
@@ -68,14 +64,7 @@ def score(n_cells: int) -> None:
 
 
 def report() -> None:
-    with CSV.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    refuse_empty(rows, str(CSV.relative_to(ROOT)))
-    with PROXY_TABLE.open(newline="") as handle:
-        table = {r["arch"]: r for r in csv.DictReader(handle)}
-    position = {a.text: i for i, a in enumerate(NB201Space().enumerate())}
-    acc = accuracy_table("cifar10")[[position[r["arch"]] for r in rows]]
-    col = {c: np.array([float(r[c]) for r in rows]) for c in COLUMNS}
+    rows, table, acc, col = read_sample_scores(CSV, COLUMNS)
     checks = []
     for ours, stored in (("synflow_snr", "synflow_snr"), ("snip_snr", "snip_snr"),
                          ("tcet_synflow[train]", "tcet_synflow"), ("tcet_snip[train]", "tcet_snip")):
@@ -113,7 +102,7 @@ def report() -> None:
               "| proxy | NaN | τ, NaN omitted | τ, NaN as 0 (authors' code) | published τ (all cells) |",
               "|---|---|---|---|---|"]
     everything = list(table.values())
-    acc_all = accuracy_table("cifar10")[[position[r["arch"]] for r in everything]]
+    acc_all = cifar10_test_accuracy([r["arch"] for r in everything])
     for name in ("synflow_snr", "snip_snr", "tcet_synflow", "tcet_snip"):
         v = np.array([float(r[name]) if r[name] else math.nan for r in everything])
         ok = ~np.isnan(v)

@@ -22,7 +22,6 @@ per cell) and tcet_table1.md beside this script.
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import sys
 from datetime import datetime, timezone
@@ -33,22 +32,18 @@ import torch
 from scipy import stats
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
-from common import published, refuse_empty, score_sample_cells  # noqa: E402
+from common import published, read_sample_scores, score_sample_cells  # noqa: E402
 from tables import spearman_partial  # noqa: E402
 
 from nasearch import registry  # noqa: E402
-from nasearch.benchmarks.nb201_200ep import accuracy_table  # noqa: E402
 from nasearch.metrics import partial_correlation  # noqa: E402
 from nasearch.proxies.compressibility import (saliency_per_layer, ssnr_from_layers, tcet_from_layers,  # noqa: E402
                                               weight_layer_kernels)
 from nasearch.scoring import prepare  # noqa: E402
-from nasearch.spaces.nb201 import NB201Space  # noqa: E402
 
 CSV = HERE / "tcet_table1.csv"
 OUT = HERE / "tcet_table1.md"
-PROXY_TABLE = ROOT / "experiments/proxy_table/scores_cifar10.csv"
 COLUMNS = ["lnwot_authors", "synflow_snr", "tcet_synflow", "snip_snr", "tcet_snip"]
 
 
@@ -76,14 +71,7 @@ def rank_average(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def report() -> None:
-    with CSV.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    refuse_empty(rows, str(CSV.relative_to(ROOT)))
-    with PROXY_TABLE.open(newline="") as handle:
-        table = {r["arch"]: r for r in csv.DictReader(handle)}
-    position = {a.text: i for i, a in enumerate(NB201Space().enumerate())}
-    z = accuracy_table("cifar10")[[position[r["arch"]] for r in rows]]
-    col = {c: np.array([float(r[c]) for r in rows]) for c in COLUMNS}
+    rows, table, z, col = read_sample_scores(CSV, COLUMNS)
     stored = {c: np.array([float(table[r["arch"]][c]) if table[r["arch"]][c] else math.nan for r in rows])
               for c in ("lnwot", "synflow_snr", "snip_snr", "tcet_synflow", "tcet_snip")}
     ys = {"Lnwot, authors' (conv/linear outputs, eval)": col["lnwot_authors"],
